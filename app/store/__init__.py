@@ -1,0 +1,1 @@
+"""SQLite storage through sqlite-utils: schema, catalog, usage log, outbox. No Qt."""

@@ -1,0 +1,1 @@
+"""Pack sources, signatures and upload sinks."""

@@ -1,0 +1,1 @@
+"""Qt widgets only: they show and collect, and never open the database or network."""
