@@ -95,6 +95,9 @@ SCHEMA: tuple[Setting, ...] = (
         "<ctrl>+<alt>+<space>",
         "Global hotkey that opens the search palette (pynput syntax).",
     ),
+    _s(
+        "packs.demo", True, "Install the bundled demo pack (useful until your team's packs arrive)."
+    ),
     _s("packs.sources", [], "Pack sources: folders, or https URLs of a .cuepack or an index."),
     _s(
         "packs.sync_hours",

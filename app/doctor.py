@@ -1,0 +1,89 @@
+"""`cuecards doctor`: what works on this machine and what to do about what does not."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+from app import __version__
+from app.desktop.display import display_problem
+
+if TYPE_CHECKING:
+    from app.services import Services
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One line of the report: `ok`, `warn` or `fail`, and what the person should know."""
+
+    name: str
+    status: str
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def run_checks(services: Services) -> list[Check]:
+    """Every check, in the order a person would fix things."""
+    checks = [
+        Check(
+            "version",
+            "ok",
+            f"cuecards {__version__}, Python {platform.python_version()}, {sys.platform}",
+        ),
+        _data_dir(services),
+        _database(services),
+        _packs(services),
+        _policy(services),
+        _display(),
+    ]
+    return checks
+
+
+def _data_dir(services: Services) -> Check:
+    path = services.data_dir
+    if os.access(path, os.W_OK):
+        return Check("data dir", "ok", str(path))
+    return Check(
+        "data dir", "fail", f"{path} is not writable; fix its permissions or use --data-dir"
+    )
+
+
+def _database(services: Services) -> Check:
+    version = services.db.execute("PRAGMA user_version").fetchone()[0]
+    mode = services.db.execute("PRAGMA journal_mode").fetchone()[0]
+    notices = [n for n in services.notices if "moved aside" in n or "could not" in n]
+    status = "warn" if notices else "ok"
+    detail = f"{services.data_dir / 'cuecards.db'} (schema {version}, {mode})"
+    return Check("database", status, "; ".join([detail, *notices]))
+
+
+def _packs(services: Services) -> Check:
+    packs = services.catalog.packs()
+    if not packs:
+        return Check(
+            "packs", "warn", "no packs installed; add one with: cuecards pack install PATH"
+        )
+    cards = sum(p.card_count for p in packs)
+    names = ", ".join(f"{p.id} {p.version}" for p in packs)
+    return Check("packs", "ok", f"{len(packs)} pack(s), {cards} card(s): {names}")
+
+
+def _policy(services: Services) -> Check:
+    policy = services.policy
+    if policy.path is None:
+        return Check("policy", "ok", "no admin policy (every setting is the person's)")
+    locked = ", ".join(sorted(policy.locked)) or "none"
+    return Check("policy", "ok", f"{policy.path}: locked: {locked}")
+
+
+def _display() -> Check:
+    problem = display_problem()
+    if problem:
+        return Check("display", "warn", problem)
+    where = os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY") or sys.platform
+    return Check("display", "ok", where)

@@ -1,0 +1,33 @@
+"""Where Cuecards keeps its state and finds its bundled resources."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+APP_NAME = "cuecards"
+DB_FILE = "cuecards.db"
+
+
+def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """The data directory: `--data-dir`, else `$CUECARDS_DATA_DIR`, else the OS's user data dir."""
+    chosen = override or os.environ.get("CUECARDS_DATA_DIR")
+    if chosen:
+        return Path(chosen).expanduser()
+    import platformdirs  # lazy: a few ms we only pay when no directory was given
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def resources_dir() -> Path:
+    """The `resources/` folder, next to the package in a checkout or inside a frozen bundle."""
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen) / "resources"
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+def demo_pack_dir() -> Path:
+    """The bundled demo pack that a fresh install starts with."""
+    return resources_dir() / "packs" / "demo"
