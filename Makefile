@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format bench system-deps venv schema clean
+.PHONY: run test lint format bench system-deps venv schema docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ system-deps:
 ## Regenerate resources/schema/*.schema.json from the pack models.
 schema: $(STAMP)
 	$(BIN)/python -m app.core.schema
+
+## Regenerate the README's settings table from the typed schema.
+docs: $(STAMP)
+	$(BIN)/python -m app.docs
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

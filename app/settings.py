@@ -312,3 +312,21 @@ class Settings:
     def items(self) -> Iterator[tuple[Setting, Value]]:
         for setting in SCHEMA:
             yield setting, self.get(setting.key)
+
+
+def markdown_table() -> str:
+    """The README's settings table, generated from SCHEMA so the docs never drift."""
+    lines = ["| key | default | what it does |", "|---|---|---|"]
+    for s in SCHEMA:
+        default = json.dumps(s.default)
+        bounds = ""
+        if s.minimum is not None or s.maximum is not None:
+            bounds = f" ({s.minimum:g}–{s.maximum:g})"
+        if s.choices:
+            bounds = f" (one of: {', '.join(s.choices)})"
+        lines.append(f"| `{s.key}` | `{default}` | {s.doc}{bounds} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

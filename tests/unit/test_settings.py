@@ -114,3 +114,12 @@ def test_bad_policy_is_reported_with_the_file(tmp_path: Path, text: str, message
 def test_hand_edited_bad_value_falls_back_to_default(tmp_path: Path) -> None:
     (tmp_path / "settings.json").write_text('{"pacing.max_per_hour": "lots", "gone.key": 1}')
     assert Settings(tmp_path).get("pacing.max_per_hour") == 4
+
+
+def test_readme_settings_table_is_generated_from_the_schema() -> None:
+    from app.settings import markdown_table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- settings:start -->\n", "<!-- settings:end -->"
+    section = readme.split(start, 1)[1].split(end, 1)[0]
+    assert section == markdown_table(), "README settings table is stale: run make docs"
