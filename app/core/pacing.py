@@ -92,6 +92,7 @@ class Candidate:
 
     @property
     def key(self) -> CardKey:
+        """(pack id, card id): how cooldowns and "don't show again" name a card."""
         return (self.pack, self.card)
 
 
@@ -110,6 +111,7 @@ class Decision:
 
     @property
     def code(self) -> str:
+        """The machine part of `reason`, e.g. "ok", "dwell", "hour-cap"."""
         return self.reason.split(":", 1)[0]
 
 
@@ -416,9 +418,11 @@ class Pacer:
         self.state.muted.add(app)
 
     def unmute_app(self, app: str) -> None:
+        """Cards may show in `app` again."""
         self.state.muted.discard(app)
 
     def is_muted(self, app: str) -> bool:
+        """Whether the person chose "never in this app" for `app`."""
         return app in self.state.muted
 
     def snooze(self, until: float) -> None:
@@ -427,6 +431,7 @@ class Pacer:
         self.state.snoozed_until = until if until > now else None
 
     def unsnooze(self) -> None:
+        """End a snooze now."""
         self.state.snoozed_until = None
 
     @property
