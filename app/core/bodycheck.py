@@ -51,6 +51,20 @@ def check_body(
     """Problems in a card body; `media` holds the pack's usable `media/…` paths."""
     if not _WORTH_PARSING.search(body) or _plainly_fine(body, media):
         return []
+    return parse_problems(
+        body, file=file, first_line=first_line, media=media, refused_media=refused_media
+    )
+
+
+def parse_problems(
+    body: str,
+    *,
+    file: str,
+    first_line: int,
+    media: Container[str],
+    refused_media: Container[str] = (),
+) -> list[Problem]:
+    """The full check through markdown-it tokens (what `check_body` runs when in doubt)."""
     problems: list[Problem] = []
     refused_tags: set[str] = set()
     for token in _parser().parse(body):

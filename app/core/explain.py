@@ -48,14 +48,12 @@ def explain(
         if err["type"] == "missing" and loc in typos:
             continue  # the misspelt field's own problem already says "did you mean …?"
         message, hint = _describe(err, loc, model, where)
+        if err["type"] == "invalid_key":  # the key itself is wrong: name where it sits
+            field = field_path(loc[:-1]) or None
+        else:
+            field = field_path(loc) or None
         problems.append(
-            Problem(
-                file=file,
-                line=doc.line_of(loc),
-                field=field_path(loc) or None,
-                message=message,
-                hint=hint,
-            )
+            Problem(file=file, line=doc.line_of(loc), field=field, message=message, hint=hint)
         )
     problems.sort(key=lambda p: p.line or 0)
     return problems
@@ -85,6 +83,9 @@ def _describe(
 
     if kind == "missing":
         return "required field is missing", f"add `{name}: …` to {parent or where}"
+    if kind == "invalid_key":
+        key = "~ (nothing)" if value is None else shown
+        return f"{key} is not a field name", "write a field name such as title, or remove the line"
     if kind == "extra_forbidden":
         allowed = _fields_at(model, loc[:-1])
         hint = f"remove it; allowed fields are: {', '.join(allowed)}" if allowed else "remove it"

@@ -60,16 +60,16 @@ def size_text(n: int) -> str:
 
 def classify(rel: str) -> str:
     """What a pack path is: manifest, signing, card, media, not-card, hidden or unexpected."""
-    parts = rel.split("/")
-    if parts[0] == "__MACOSX" or any(part.startswith(".") for part in parts):
+    top, _, rest = rel.partition("/")
+    if rel.startswith(".") or "/." in rel or top == "__MACOSX":
         return "hidden"  # editor, VCS and Finder leftovers: never read, never reported
     if rel == MANIFEST:
         return "manifest"
     if rel in SIGNING_FILES:
         return "signing"
-    if len(parts) > 1 and parts[0] == "cards":
+    if top == "cards" and rest:
         return "card" if rel.endswith(".md") else "not-card"
-    if len(parts) > 1 and parts[0] == "media":
+    if top == "media" and rest:
         return "media"
     return "unexpected"
 
@@ -179,26 +179,23 @@ def open_pack_files(path: str | Path, limits: Limits) -> PackFiles:
     source = Path(path)
     if source.is_dir():
         return FolderFiles(source, limits)
-    if source.is_file():
-        if zipfile.is_zipfile(source):
-            return ZipFiles(source, limits)
-        if source.suffix == ".cuepack":
-            raise PackError(
-                [Problem(file="", message=f"'{source}' is not a valid zip file", hint=_REBUILD)]
-            )
-    if not source.exists():
-        raise PackError(
-            [Problem(file="", message=f"'{source}' does not exist", hint="check the path")]
+    if source.is_file() and zipfile.is_zipfile(source):
+        return ZipFiles(source, limits)
+    raise _not_a_pack(source)
+
+
+def _not_a_pack(source: Path) -> PackError:
+    if source.is_file() and source.suffix == ".cuepack":
+        problem = Problem(file="", message=f"'{source}' is not a valid zip file", hint=_REBUILD)
+    elif not source.exists():
+        problem = Problem(file="", message=f"'{source}' does not exist", hint="check the path")
+    else:
+        problem = Problem(
+            file="",
+            message=f"'{source}' is neither a pack folder nor a .cuepack zip",
+            hint="point to a folder that holds pack.yaml, or to a .cuepack file",
         )
-    raise PackError(
-        [
-            Problem(
-                file="",
-                message=f"'{source}' is neither a pack folder nor a .cuepack zip",
-                hint="point to a folder that holds pack.yaml, or to a .cuepack file",
-            )
-        ]
-    )
+    return PackError([problem])
 
 
 def digest_of(path: str | Path, limits: Limits) -> str:
@@ -271,13 +268,7 @@ class FolderFiles(PackFiles):
                 if kind == "hidden":
                     continue
                 if entry.is_symlink():
-                    links.append(
-                        Problem(
-                            file=rel,
-                            message="symbolic links are not allowed in a pack",
-                            hint="replace the link with a copy of the file",
-                        )
-                    )
+                    links.append(_link_problem(rel))
                 elif entry.is_dir():
                     if rel in ("cards", "media") or kind in ("card", "not-card", "media"):
                         stack.append(f"{rel}/")
@@ -346,23 +337,7 @@ class FolderFiles(PackFiles):
 
     def manifest_bytes(self) -> bytes:
         if self._manifest is None:
-            try:
-                data = self._read(MANIFEST, self._limits.max_manifest_bytes)
-            except OSError as exc:
-                raise PackError([_unreadable(MANIFEST, exc)]) from None
-            if len(data) > self._limits.max_manifest_bytes:
-                raise PackError(
-                    [
-                        _too_big(
-                            MANIFEST,
-                            os.stat(self.source / MANIFEST).st_size,
-                            self._limits.max_manifest_bytes,
-                            "pack.yaml",
-                            "keep pack.yaml to the manifest: id, name, version, apps, skills",
-                        )
-                    ]
-                )
-            self._manifest = data
+            self._manifest = _folder_manifest(self.source, self._limits)
         return self._manifest
 
     def iter_cards(self) -> Iterator[tuple[str, bytes | Problem]]:
@@ -414,6 +389,69 @@ class FolderFiles(PackFiles):
                 pass
         assert self._digest is not None
         return self._digest
+
+
+def _manifest_too_big(size: int, limits: Limits) -> PackError:
+    return PackError(
+        [
+            _too_big(
+                MANIFEST,
+                size,
+                limits.max_manifest_bytes,
+                "pack.yaml",
+                "keep pack.yaml to the manifest: id, name, version, apps, skills",
+            )
+        ]
+    )
+
+
+def _folder_manifest(root: Path, limits: Limits) -> bytes:
+    """pack.yaml of a folder, capped, never through a link."""
+    try:
+        data = _read_capped(str(root / MANIFEST), limits.max_manifest_bytes)
+    except FileNotFoundError:
+        raise PackError([_missing_manifest()]) from None
+    except OSError as exc:
+        if (root / MANIFEST).is_symlink():
+            raise PackError([_link_problem(MANIFEST)]) from None
+        raise PackError([_unreadable(MANIFEST, exc)]) from None
+    if len(data) > limits.max_manifest_bytes:
+        raise _manifest_too_big(os.stat(root / MANIFEST).st_size, limits)
+    return data
+
+
+def manifest_bytes_only(path: str | Path, limits: Limits) -> bytes:
+    """pack.yaml's bytes without listing or reading the rest of the pack (a quick look)."""
+    source = Path(path)
+    if source.is_dir():
+        return _folder_manifest(source, limits)
+    if not (source.is_file() and zipfile.is_zipfile(source)):
+        raise _not_a_pack(source)
+    try:
+        with zipfile.ZipFile(source) as zf:
+            try:
+                info = zf.getinfo(MANIFEST)
+            except KeyError:
+                raise PackError([_missing_manifest()]) from None
+            unsafe = _unsafe_entry(info, limits)
+            if unsafe is not None:
+                raise PackError([unsafe])
+            if info.file_size > limits.max_manifest_bytes:
+                raise _manifest_too_big(info.file_size, limits)
+            with zf.open(info) as member:
+                return member.read(info.file_size)
+    except PackError:
+        raise
+    except Exception as exc:  # any decoder failure on untrusted bytes is a plain problem
+        raise PackError([_unreadable_member(MANIFEST, exc)]) from None
+
+
+def _link_problem(rel: str) -> Problem:
+    return Problem(
+        file=rel,
+        message="symbolic links are not allowed in a pack",
+        hint="replace the link with a copy of the file",
+    )
 
 
 def _unreadable(rel: str, exc: BaseException) -> Problem:
@@ -532,17 +570,7 @@ class ZipFiles(PackFiles):
         if layout:
             raise PackError(layout)
         if self._manifest_info.file_size > limits.max_manifest_bytes:
-            raise PackError(
-                [
-                    _too_big(
-                        MANIFEST,
-                        self._manifest_info.file_size,
-                        limits.max_manifest_bytes,
-                        "pack.yaml",
-                        "keep pack.yaml to the manifest: id, name, version, apps, skills",
-                    )
-                ]
-            )
+            raise _manifest_too_big(self._manifest_info.file_size, limits)
         _count_caps(len(self.cards), limits)
         self.cards.sort()
         self.notes.sort(key=lambda p: p.file)
@@ -599,11 +627,7 @@ def _unsafe_entry(info: zipfile.ZipInfo, limits: Limits) -> Problem | None:
             file=name, message="unsafe path in the zip: '..' would leave the pack", hint=_REBUILD
         )
     if stat.S_ISLNK(info.external_attr >> 16):
-        return Problem(
-            file=name,
-            message="symbolic links are not allowed in a pack",
-            hint="replace the link with a copy of the file",
-        )
+        return _link_problem(name)
     if info.flag_bits & 0x1:
         return Problem(
             file=name,

@@ -26,6 +26,7 @@ from app.core.packfiles import (
     Limits,
     PackFiles,
     digest_of,
+    manifest_bytes_only,
     open_pack_files,
 )
 from app.core.problems import PackError, Problem
@@ -91,9 +92,8 @@ def _gc_paused() -> Iterator[None]:
 
 
 def read_manifest(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> PackManifest:
-    """Only the pack's validated pack.yaml (cheap); raises PackError with the problems."""
-    with open_pack_files(path, limits) as files:
-        return _manifest(files.manifest_bytes())
+    """Only the pack's validated pack.yaml: nothing else is listed or read; raises PackError."""
+    return _manifest(manifest_bytes_only(path, limits))
 
 
 def pack_digest(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -141,7 +141,11 @@ def _yaml_mapping(text: str, file: str, first_line: int, what: str) -> YamlDoc:
     except YamlError as exc:
         raise PackError(exc.problems) from None
     if not isinstance(doc.data, dict):
-        message = f"{what} is empty" if doc.data is None else f"{what} must be fields"
+        if doc.data is None:
+            message = f"{what} is empty"
+        else:
+            got = "a list" if isinstance(doc.data, list) else "a single value"
+            message = f"{what} must be 'field: value' lines, not {got}"
         raise PackError(
             [
                 Problem(
@@ -160,9 +164,26 @@ def _yaml_mapping(text: str, file: str, first_line: int, what: str) -> YamlDoc:
 def _manifest(data: bytes) -> PackManifest:
     doc = _yaml_mapping(decode_text(data, MANIFEST), MANIFEST, 1, "pack.yaml")
     try:
-        return PackManifest.model_validate(doc.data)
+        manifest = PackManifest.model_validate(doc.data)
     except ValidationError as exc:
         raise PackError(explain(exc, model=PackManifest, doc=doc, file=MANIFEST)) from None
+    first: dict[str, int] = {}
+    twice = []
+    for i, skill in enumerate(manifest.skills):
+        if first.setdefault(skill.id, i) != i:
+            twice.append(
+                Problem(
+                    file=MANIFEST,
+                    line=doc.line_of(("skills", i, "id")),
+                    field=f"skills[{i}].id",
+                    message=f"skill id '{skill.id}' is already declared as "
+                    f"skills[{first[skill.id]}]",
+                    hint="give each skill its own id",
+                )
+            )
+    if twice:
+        raise PackError(twice)
+    return manifest
 
 
 @dataclass(slots=True)
@@ -207,7 +228,10 @@ def _load(files: PackFiles) -> LoadResult:
             )
         )
     pack = Pack(
-        manifest=manifest, cards=tuple(cards), source=str(files.source), digest=files.digest()
+        manifest=manifest,
+        cards=tuple(cards),
+        source=str(files.source.absolute()),
+        digest=files.digest(),
     )
     return LoadResult(pack, problems)
 

@@ -103,10 +103,12 @@ class YamlDoc:
             return None
         line = node.start_mark.line
         for part in loc:
-            if isinstance(node, MappingNode) and isinstance(part, str):
+            if isinstance(node, MappingNode):
+                # pydantic reports a key as written (str) or as built (1, None → 'None')
+                wanted = {str(part), "~", "null", ""} if part == "None" else {str(part)}
                 found = None
                 for key, value in node.value:
-                    if isinstance(key, ScalarNode) and key.value == part:
+                    if isinstance(key, ScalarNode) and key.value in wanted:
                         found = (key, value)
                 if found is None:
                     break

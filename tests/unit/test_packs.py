@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.core.model import PackManifest
 from app.core.packs import (
@@ -187,6 +190,26 @@ def test_read_manifest_raises_pack_error_with_the_reasons(pack: Path) -> None:
     ]
 
 
+def test_read_manifest_refuses_a_linked_or_missing_pack_yaml(pack: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.yaml"
+    (pack / "pack.yaml").rename(elsewhere)
+
+    with pytest.raises(PackError) as missing:
+        read_manifest(pack)
+    (pack / "pack.yaml").symlink_to(elsewhere)
+    with pytest.raises(PackError) as linked:
+        read_manifest(pack)
+
+    assert [str(p) for p in missing.value.problems] == [
+        "pack.yaml: the file is missing. "
+        "Fix: add pack.yaml at the top of the pack with id, name, version and publisher"
+    ]
+    assert [str(p) for p in linked.value.problems] == [
+        "pack.yaml: symbolic links are not allowed in a pack. "
+        "Fix: replace the link with a copy of the file"
+    ]
+
+
 def test_paths_that_are_not_packs_are_reported_not_raised(tmp_path: Path) -> None:
     text_file = tmp_path / "notes.txt"
     text_file.write_text("hello\n", encoding="utf-8")
@@ -206,6 +229,8 @@ def test_paths_that_are_not_packs_are_reported_not_raised(tmp_path: Path) -> Non
     ]
     with pytest.raises(PackError):
         pack_digest(tmp_path / "nowhere")
+    with pytest.raises(PackError):
+        read_manifest(fake)
 
 
 def test_a_pack_over_the_card_limit_is_refused(pack: Path) -> None:
@@ -281,3 +306,51 @@ def test_load_result_splits_errors_and_warnings() -> None:
 )
 def test_problem_text_leaves_out_missing_parts(problem: Problem, text: str) -> None:
     assert str(problem) == text
+
+
+_yaml_bits = st.sampled_from(
+    [
+        "id: x\n",
+        "id: [x]\n",
+        "title: t\n",
+        "summary: s\n",
+        "1: one\n",
+        "~: null key\n",
+        "? [a, b]\n: complex\n",
+        "triggers:\n  - app: excel\n    title: '('\n",
+        "triggers: [excel, {app: 1}]\n",
+        "skills: [excel.pivots, 3, [x]]\n",
+        "priority: 1e400\n",
+        "reviewed: 2026-02-30\n",
+        "reviewed: 2026-01-01 10:00:00\n",
+        "review_every: -3d\n",
+        "keywords: &k [a]\nowner: *k\n",
+        "<<: {id: merged}\n",
+        "status: !!binary aGk=\n",
+        "  bad indent: x\n",
+        "\t\n",
+        "'unclosed\n",
+        "---\n",
+        "...\n",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_yaml_bits | st.text(max_size=12), max_size=8).map("".join),
+    st.text(max_size=40),
+)
+def test_no_card_text_makes_loading_raise(front: str, body: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        shutil.copy(GOOD / "pack.yaml", root / "pack.yaml")
+        (root / "cards").mkdir()
+        (root / "cards" / "fuzz.md").write_text(f"---\n{front}\n---\n{body}", encoding="utf-8")
+
+        result = load_pack(root)
+
+    assert result.pack is not None
+    assert len(result.pack.cards) == 1 or result.errors
+    assert all(p.file == "cards/fuzz.md" and p.message for p in result.errors)
+    assert all("pydantic" not in str(p) for p in result.problems)
