@@ -10,7 +10,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -32,22 +31,10 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str, str]] = {
 }
 
 
-def _drop_type_beside_any_of(node: Any) -> Any:
-    """A `type` next to `anyOf` would AND with it and reject '3s' for a duration; the
-    `anyOf` already says what is allowed."""
-    if isinstance(node, dict):
-        if "anyOf" in node and "type" in node:
-            node = {k: v for k, v in node.items() if k != "type"}
-        return {k: _drop_type_beside_any_of(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_drop_type_beside_any_of(v) for v in node]
-    return node
-
-
 def render(name: str) -> str:
     """The exact text of one schema file: sorted keys, two-space indent, trailing newline."""
     model, title, description = SCHEMAS[name]
-    schema = _drop_type_beside_any_of(model.model_json_schema())
+    schema = model.model_json_schema()
     schema.update({"$schema": DRAFT, "$id": name, "title": title, "description": description})
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
