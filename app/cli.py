@@ -321,7 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="keep all state in DIR (default: $CUECARDS_DATA_DIR or the user data directory)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # --data-dir is accepted after the subcommand too (`cuecards search x --data-dir D`).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+    sub = _Subparsers(parser.add_subparsers(dest="command", metavar="COMMAND"), common)
 
     run = sub.add_parser("run", help="start the tray app (the default)")
     run.set_defaults(func=cmd_run)
@@ -342,7 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
     match.set_defaults(func=cmd_match)
 
     pack = sub.add_parser("pack", help="validate, install, list and remove card packs")
-    pack_sub = pack.add_subparsers(dest="pack_command", metavar="ACTION", required=True)
+    pack_sub = _Subparsers(
+        pack.add_subparsers(dest="pack_command", metavar="ACTION", required=True), common
+    )
     validate = pack_sub.add_parser("validate", help="check packs and print every problem")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="pack folder or .cuepack")
     validate.add_argument("--json", action="store_true")
@@ -368,6 +375,16 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true")
     doctor.set_defaults(func=cmd_doctor)
     return parser
+
+
+class _Subparsers:
+    """Adds the shared options (e.g. --data-dir) to every subcommand's parser."""
+
+    def __init__(self, action: Any, common: argparse.ArgumentParser) -> None:
+        self.action, self.common = action, common
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return self.action.add_parser(name, parents=[self.common], **kwargs)
 
 
 def _positive_int(text: str) -> int:
