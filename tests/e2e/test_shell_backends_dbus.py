@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.xsession import end_process
+
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,8 +53,7 @@ def session_bus() -> Iterator[str]:
         assert address.startswith("unix:"), address
         yield address
     finally:
-        daemon.terminate()
-        daemon.wait(timeout=DEADLINE)
+        end_process(daemon)
 
 
 def read_line(stream) -> str:  # noqa: ANN001 - a text pipe
@@ -98,8 +99,7 @@ def fake_shell(session_bus: str) -> Iterator[Callable[[str, str], subprocess.Pop
 
     yield start
     for proc in started:
-        proc.terminate()
-        proc.wait(timeout=DEADLINE)
+        end_process(proc)
 
 
 def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -211,6 +211,4 @@ def test_ctrl_c_stops_watch_waiting_in_the_qt_loop(session_bus, fake_shell):
         assert proc.wait(timeout=DEADLINE) == 0
         assert "Traceback" not in proc.stderr.read()
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        end_process(proc, kill=True)

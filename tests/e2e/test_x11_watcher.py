@@ -19,7 +19,7 @@ from app.desktop.blocking_driver import BlockingDriver
 from app.desktop.doctor import watcher_report
 from app.desktop.watcher import ContextChanged
 from app.desktop.x11 import X11Watcher
-from tests.e2e.xsession import XSession, XWindow
+from tests.e2e.xsession import XSession, XWindow, end_process
 
 pytestmark = pytest.mark.e2e
 
@@ -295,9 +295,7 @@ def test_watch_json_prints_one_object_per_change(x_session, windows):
         assert proc.wait(timeout=DEADLINE) == 0
         assert "Traceback" not in proc.stderr.read()
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        end_process(proc, kill=True)
 
 
 def test_watch_plain_prints_a_readable_line(x_session, windows):
@@ -313,6 +311,7 @@ def test_watch_plain_prints_a_readable_line(x_session, windows):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=DEADLINE)
+        end_process(proc)
         x_session.fullscreen(excel, False)
 
 
@@ -327,9 +326,7 @@ def test_x_server_killed_under_watch_exits_once_with_a_clear_message(x_server_fa
         code = proc.wait(timeout=DEADLINE)  # a spinning watcher would never get here
         err = proc.stderr.read()
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        end_process(proc, kill=True)
     assert code == 1
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1, err
@@ -358,9 +355,7 @@ def test_x_server_killed_under_qt_driver_emits_lost_once(x_server_factory):
         rest = [json.loads(line) for line in proc.stdout.read().splitlines() if line]
         err = proc.stderr.read()
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        end_process(proc, kill=True)
     assert code == 3
     lost = [row for row in rest if row["signal"] == "lost"]
     assert len(lost) == 1 and lost[0]["message"].startswith("X connection lost")
@@ -394,9 +389,7 @@ def test_qt_driver_signals_each_switch(x_session, windows):
         proc.stdin.close()
         assert proc.wait(timeout=DEADLINE) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        end_process(proc, kill=True)
 
 
 def test_doctor_proves_events_arrive(x_session, windows):
@@ -416,3 +409,22 @@ def test_without_a_window_manager_doctor_says_why(x_server_factory, monkeypatch)
     report = watcher_report(timeout=1.0)
     assert report["backend"] == "x11" and report["ok"] is False
     assert "_NET_ACTIVE_WINDOW" in report["message"]
+
+
+def test_windows_vanishing_mid_switch_are_skipped_quietly(x_session, windows, recorder, capfd):
+    excel = windows("Budget.xlsx - Excel", "Excel")
+    word = windows("Letter.docx - Word", "Word")
+    recorder.focus(x_session, excel)
+    for i in range(8):  # activate and kill at once: queries race the window's destruction
+        doomed = x_session.spawn_window(f"Flash {i}", "Flash")
+        x_session.tool("xdotool", "windowactivate", str(doomed.wid))
+        x_session.close(doomed)
+
+    recorder.focus(x_session, excel)  # and the watcher still follows switches
+    recorder.mark()
+    x_session.activate(word)
+    recorder.wait_for(is_window(word), "Word after the churn")
+    assert not recorder.done and recorder.error is None
+    assert all(not c.title.startswith("Flash") or c.app == "flash" for c in recorder.seen)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "X protocol error" not in err

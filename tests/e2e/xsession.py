@@ -96,7 +96,7 @@ class XSession:
         for window in list(self._windows):
             self.close(window)
         for proc in (self._tray, self._wm, self._server):
-            _terminate(proc)
+            end_process(proc)
         self._tray = self._wm = self._server = None
 
     def kill_server(self) -> None:
@@ -137,7 +137,7 @@ class XSession:
 
     def stop_trayer(self) -> None:
         """Stop the trayer this session started, if any."""
-        _terminate(self._tray)
+        end_process(self._tray)
         self._tray = None
 
     # Window helpers.
@@ -182,7 +182,7 @@ class XSession:
 
     def close(self, window: XWindow) -> None:
         """Close the window by ending its xterm (the X server destroys the window)."""
-        _terminate(window.proc)
+        end_process(window.proc)
         if window in self._windows:
             self._windows.remove(window)
 
@@ -250,12 +250,20 @@ class XSession:
             time.sleep(0.05)
 
 
-def _terminate(proc: subprocess.Popen | None) -> None:
-    if proc is None or proc.poll() is not None:
+def end_process(proc: subprocess.Popen | None, kill: bool = False) -> None:
+    """Stop a process this code started (terminate, then kill) and close its pipes."""
+    if proc is None:
         return
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+    if proc.poll() is None:
+        if kill:
+            proc.kill()
+        else:
+            proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()

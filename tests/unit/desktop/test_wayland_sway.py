@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import select
 import socket
@@ -83,6 +84,8 @@ class FakeSway:
         self.path = str(path)
         self.tree = tree
         self.subscribers: list[socket.socket] = []
+        self.connections: list[socket.socket] = []
+        self.closed = False
         self.lock = threading.Lock()
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.server.bind(self.path)
@@ -95,6 +98,8 @@ class FakeSway:
                 conn, _ = self.server.accept()
             except OSError:
                 return
+            with self.lock:
+                self.connections.append(conn)
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
@@ -121,7 +126,8 @@ class FakeSway:
 
     def _send(self, conn: socket.socket, kind: int, body: dict) -> None:
         with self.lock:
-            conn.sendall(encode_message(kind, json.dumps(body)))
+            if not self.closed:
+                conn.sendall(encode_message(kind, json.dumps(body)))
 
     def push(self, kind: int, body: dict) -> None:
         for conn in list(self.subscribers):
@@ -130,9 +136,12 @@ class FakeSway:
     def close(self) -> None:
         self.server.close()
         with self.lock:
-            for conn in self.subscribers:
-                conn.shutdown(socket.SHUT_RDWR)  # wakes our reader thread and sends EOF
+            self.closed = True
+            for conn in self.connections:
+                with contextlib.suppress(OSError):  # wakes our reader thread, sends EOF
+                    conn.shutdown(socket.SHUT_RDWR)
                 conn.close()
+            self.connections.clear()
             self.subscribers.clear()
 
 
