@@ -125,7 +125,7 @@ class FakeSway:
                     self.push(EVENT_TICK, {"first": False, "payload": payload.decode()})
 
     def _send(self, conn: socket.socket, kind: int, body: dict) -> None:
-        with self.lock:
+        with self.lock, contextlib.suppress(OSError):  # a watcher that hung up: nobody to tell
             if not self.closed:
                 conn.sendall(encode_message(kind, json.dumps(body)))
 
