@@ -71,12 +71,12 @@ def run_watch(json_output: bool, out: TextIO, err: TextIO, stop_after: int | Non
         if stop_after is not None and printed >= stop_after:
             driver.stop()
 
-    def on_change(event: ContextChanged) -> None:
-        if not driver_stopped():
-            emit(event.context, event.exe)
-
-    def driver_stopped() -> bool:
+    def enough() -> bool:
         return stop_after is not None and printed >= stop_after
+
+    def on_change(event: ContextChanged) -> None:
+        if not enough():  # one drained batch may hold more changes than were asked for
+            emit(event.context, event.exe)
 
     try:
         if backend.warning:
@@ -91,7 +91,7 @@ def run_watch(json_output: bool, out: TextIO, err: TextIO, stop_after: int | Non
         start = backend.current()
         if start is not None:
             emit(start, backend.current_exe())
-        if driver_stopped():
+        if enough():
             return 0
         lost = driver.run(on_change)
     except KeyboardInterrupt:

@@ -96,6 +96,7 @@ class X11Watcher(WatcherBackend):
                 f"cannot open X display {self._display_name!r}: {exc}"
             ) from exc
         self._aux: xdisplay.Display | None = None
+        self.errors = 0  # protocol errors skipped (see dispatch)
         self._d.set_error_handler(_ignore_x_error)
         try:
             self._atoms = {n: self._d.intern_atom(n) for n in _ATOMS}
@@ -126,6 +127,11 @@ class X11Watcher(WatcherBackend):
             self._drain()
         except (xerror.ConnectionClosedError, OSError) as exc:
             self._lose(f"X connection lost: display {self._display_name} went away ({exc})")
+        except xerror.XError:
+            # Any other protocol error concerns one request (a window that changed under
+            # us); the next event re-reads the state, so count it and carry on.
+            self.errors += 1
+            self._active_id = None
         return self._take()
 
     def idle_seconds(self) -> float | None:

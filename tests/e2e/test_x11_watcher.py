@@ -211,10 +211,14 @@ def test_title_change_in_active_window_is_reported_and_inactive_one_is_not(
 
     recorder.mark()
     x_session.set_title(other, "Secret plan - Outlook")  # not in front: no news
-    x_session.set_title(excel, "Q3 pivot.xlsx - Excel")
+    x_session.set_title(excel, "Q3 pivot — Übersicht.xlsx - Excel")
     ctx = recorder.wait_for(is_window(excel), "the new Excel title")
 
-    assert (ctx.app, ctx.title, ctx.pid) == ("excel", "Q3 pivot.xlsx - Excel", excel.pid)
+    assert (ctx.app, ctx.title, ctx.pid) == (
+        "excel",
+        "Q3 pivot — Übersicht.xlsx - Excel",
+        excel.pid,
+    )
     assert all(seen.title != "Secret plan - Outlook" for seen in recorder.seen)
 
 
