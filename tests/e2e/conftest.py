@@ -1,0 +1,75 @@
+"""Fixtures for end-to-end tests on a real X server (TESTING.md: Xvfb + openbox + trayer).
+
+`x_session` (session scope) starts Xvfb on a free display and openbox, points DISPLAY at it
+for the duration and restores it afterwards; `x_tray` adds trayer for tray tests;
+`x_server_factory` starts private sessions a test may kill. Missing X tools skip these tests
+with the reason, except under CI (env `CI` set), where they fail: CI must run e2e.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.e2e.xsession import XSession, missing_tools
+
+
+def _require_tools(extra: tuple[str, ...] = ()) -> None:
+    missing = missing_tools(extra)
+    if not missing:
+        return
+    message = (
+        f"X tools missing: {', '.join(missing)}; install them with `sh tests/system-deps.sh` "
+        "(Debian packages xvfb openbox trayer xdotool x11-utils wmctrl xterm)"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the e2e tests: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def x_session() -> Iterator[XSession]:
+    """A running Xvfb + openbox session with DISPLAY set; window helpers on the object."""
+    _require_tools()
+    session = XSession()
+    try:
+        session.start()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("DISPLAY", session.display)
+            patch.delenv("WAYLAND_DISPLAY", raising=False)
+            patch.delenv("CUECARDS_WATCHER", raising=False)
+            patch.setenv("XDG_SESSION_TYPE", "x11")
+            yield session
+    finally:
+        session.stop()
+
+
+@pytest.fixture(scope="session")
+def x_tray(x_session: XSession) -> Iterator[XSession]:
+    """The same session with trayer running as the system-tray host."""
+    _require_tools(("trayer",))
+    x_session.start_trayer()
+    try:
+        yield x_session
+    finally:
+        x_session.stop_trayer()
+
+
+@pytest.fixture
+def x_server_factory() -> Iterator[Callable[..., XSession]]:
+    """Start private X sessions (e.g. to kill their server); all are stopped afterwards."""
+    _require_tools()
+    started: list[XSession] = []
+
+    def start(with_wm: bool = True) -> XSession:
+        session = XSession(with_wm=with_wm)
+        started.append(session)
+        return session.start()
+
+    try:
+        yield start
+    finally:
+        for session in started:
+            session.stop()

@@ -1,0 +1,214 @@
+"""KDE and GNOME backends over a real D-Bus daemon, with the shells' D-Bus side played by fakes.
+
+A private `dbus-daemon` carries the real QtDBus traffic; `fake_shells` plays KWin's scripting
+interface and our GNOME extension's object, sending the payloads recorded from the scripts
+(tests/samples/desktop). `cuecards watch` (run_watch) and `doctor` run in their own processes
+with a Wayland environment, as a person on Plasma or GNOME would run them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.xsession import end_process
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "tests" / "samples" / "desktop"
+DEADLINE = 30.0
+
+
+def _require_dbus() -> None:
+    if shutil.which("dbus-daemon"):
+        return
+    message = "dbus-daemon missing; install it with `sh tests/system-deps.sh` (package dbus)"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run these tests: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def session_bus() -> Iterator[str]:
+    """A private session bus; yields its address and stops the daemon afterwards."""
+    _require_dbus()
+    daemon = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        address = read_line(daemon.stdout).strip()
+        assert address.startswith("unix:"), address
+        yield address
+    finally:
+        end_process(daemon)
+
+
+def read_line(stream) -> str:  # noqa: ANN001 - a text pipe
+    result: list[str] = []
+    reader = threading.Thread(target=lambda: result.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(DEADLINE)
+    if not result or not result[0]:
+        pytest.fail("no line within the deadline")
+    return result[0]
+
+
+def desktop_env(address: str, desktop: str) -> dict[str, str]:
+    dropped = ("DISPLAY", "SWAYSOCK", "HYPRLAND_INSTANCE_SIGNATURE", "CUECARDS_WATCHER")
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
+    env.update(
+        DBUS_SESSION_BUS_ADDRESS=address,
+        XDG_SESSION_TYPE="wayland",
+        WAYLAND_DISPLAY="wayland-test",
+        XDG_CURRENT_DESKTOP=desktop,
+        PYTHONPATH=str(REPO),
+        QT_QPA_PLATFORM="offscreen",
+    )
+    return env
+
+
+@pytest.fixture
+def fake_shell(session_bus: str) -> Iterator[Callable[[str, str], subprocess.Popen]]:
+    started: list[subprocess.Popen] = []
+
+    def start(mode: str, samples: str) -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.fake_shells", mode, str(SAMPLES / samples)],
+            env=desktop_env(session_bus, "test"),
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started.append(proc)
+        assert json.loads(read_line(proc.stdout))["ready"] is True
+        return proc
+
+    yield start
+    for proc in started:
+        end_process(proc)
+
+
+def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+        check=False,
+    )
+
+
+WATCH = (
+    "import sys\nfrom app.desktop.watch_cmd import run_watch\n"
+    "sys.exit(run_watch({json}, sys.stdout, sys.stderr, stop_after={n}))\n"
+)
+
+
+def test_watch_on_kde_loads_the_script_and_prints_its_reports(session_bus, fake_shell):
+    kwin = fake_shell("kde", "kwin_reports.jsonl")
+    done = run_python(WATCH.format(json=True, n=5), desktop_env(session_bus, "KDE"))
+
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["app"], r["title"], r["fullscreen"]) for r in rows] == [
+        ("libreoffice-calc", "Budget.xlsx - LibreOffice Calc", False),
+        ("org.kde.dolphin", "Documents — Dolphin", False),
+        ("org.kde.dolphin", "Pictures — Dolphin", False),
+        ("org.kde.dolphin", "Pictures — Dolphin", True),
+        ("", "", False),
+    ]
+    assert {r["backend"] for r in rows} == {"kde"}
+    kwin.terminate()
+    calls = [json.loads(line) for line in kwin.communicate(timeout=DEADLINE)[0].splitlines()]
+    loaded = [c["plugin"] for c in calls if c.get("call") == "loadScript"]
+    assert len(loaded) == 1
+    assert calls[-1] == {"call": "unloadScript", "plugin": loaded[0]}  # unloaded on exit
+    run = next(c for c in calls if c.get("call") == "run")
+    assert run["path"].startswith("/org/cuecards/Watcher/")
+
+
+def test_doctor_on_kde_proves_delivery_and_reads_idle_time(session_bus, fake_shell):
+    fake_shell("kde", "kwin_reports.jsonl")
+    code = "import json\nfrom app.desktop.doctor import watcher_report\n"
+    code += "print(json.dumps(watcher_report(timeout=20)))"
+    done = run_python(code, desktop_env(session_bus, "KDE"))
+    report = json.loads(done.stdout)
+    assert report["backend"] == "kde" and report["ok"] is True
+    assert report["receiving"] is True and report["idle_seconds"] == 1.5
+
+
+def test_watch_on_gnome_prints_focus_changes_from_the_extension(session_bus, fake_shell):
+    fake_shell("gnome", "gnome_focus.jsonl")
+    done = run_python(WATCH.format(json=False, n=5), desktop_env(session_bus, "ubuntu:GNOME"))
+
+    assert done.returncode == 0, done.stderr
+    lines = [line.split("  ", 1)[1] for line in done.stdout.splitlines()]
+    assert lines == [
+        'libreoffice-calc  "Budget.xlsx - LibreOffice Calc"',
+        'org.gnome.nautilus  "Documents"',
+        'org.gnome.nautilus  "Pictures"',
+        'org.gnome.nautilus  "Pictures"  [full screen]',
+        '(no active window)  ""',
+    ]
+
+
+def test_gnome_without_the_extension_says_how_to_install_it(session_bus, fake_shell):
+    fake_shell("gnome-no-extension", "gnome_focus.jsonl")
+    done = run_python(WATCH.format(json=True, n=1), desktop_env(session_bus, "GNOME"))
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1
+    assert "cp -r " in lines[0] and "gnome-extensions enable cuecards@cuecards.example" in lines[0]
+
+    code = "import json\nfrom app.desktop.doctor import watcher_report\n"
+    code += "print(json.dumps(watcher_report(timeout=1)))"
+    report = json.loads(run_python(code, desktop_env(session_bus, "GNOME")).stdout)
+    assert report["ok"] is False and report["backend"] == "gnome"
+    assert "gnome-extensions enable" in report["message"]
+    assert "search hotkey" in report["message"]
+
+
+def test_kde_without_kwin_exits_with_one_clear_line(session_bus):
+    done = run_python(WATCH.format(json=True, n=1), desktop_env(session_bus, "KDE"))
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "cuecards watch: kde: KWin is not reachable on D-Bus (org.freedesktop.DBus.Error."
+        "ServiceUnknown: The name org.kde.KWin was not provided by any .service files); "
+        "this backend needs a KDE Plasma 5.27 or 6 session"
+    ]
+
+
+def test_ctrl_c_stops_watch_waiting_in_the_qt_loop(session_bus, fake_shell):
+    fake_shell("gnome", "gnome_focus.jsonl")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WATCH.format(json=True, n=None)],
+        env=desktop_env(session_bus, "GNOME"),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(5):  # all five reports printed: now it waits in the Qt loop
+            json.loads(read_line(proc.stdout))
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=DEADLINE) == 0
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        end_process(proc, kill=True)

@@ -1,0 +1,37 @@
+"""The CLI's driver: waits in select() on the backend's fd, stops from another thread."""
+
+from __future__ import annotations
+
+import threading
+
+from app.desktop.blocking_driver import BlockingDriver
+from app.desktop.watcher import ContextChanged
+from tests.unit.desktop.fakes import PipeBackend
+
+
+def test_changes_are_delivered_and_loss_ends_the_run():
+    backend = PipeBackend()
+    driver = BlockingDriver(backend)
+    seen: list[str] = []
+    backend.send("excel\nexcel\nword\nLOST\n")
+    assert driver.run(lambda e: seen.append(e.context.app)) == "pipe closed"
+    assert seen == ["excel", "word"]
+    assert backend.closed
+    driver.close()
+
+
+def test_stop_from_another_thread_returns_none_without_spinning():
+    backend = PipeBackend()
+    driver = BlockingDriver(backend)
+    seen: list[ContextChanged] = []
+    result: list[str | None] = []
+    thread = threading.Thread(target=lambda: result.append(driver.run(seen.append)))
+    thread.start()
+    backend.send("excel\n")
+    driver.stop()
+    thread.join(10)
+    assert not thread.is_alive() and result == [None]
+    # select() slept: dispatch ran once up front and at most once per wake-up.
+    assert backend.dispatches <= 3
+    backend.close()
+    driver.close()
