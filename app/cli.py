@@ -294,6 +294,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_FAIL if any(c.status == "fail" for c in checks) else EXIT_OK
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    from app.desktop.watch_cmd import run_watch
+
+    return run_watch(args.json, sys.stdout, sys.stderr)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from app.desktop.display import display_problem
 
@@ -345,6 +351,10 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--limit", type=_positive_int, default=10)
     match.add_argument("--include-drafts", action="store_true", help="also draft cards (authors)")
     match.set_defaults(func=cmd_match)
+
+    watch = sub.add_parser("watch", help="print context changes as they happen (for authors)")
+    watch.add_argument("--json", action="store_true", help="one JSON object per line")
+    watch.set_defaults(func=cmd_watch)
 
     pack = sub.add_parser("pack", help="validate, install, list and remove card packs")
     pack_sub = _Subparsers(

@@ -73,7 +73,8 @@ def _quit_on_signals(app: QApplication, companion: Companion) -> QSocketNotifier
 
 def run_companion(services: Services) -> int:
     """Start the tray app and run the Qt event loop until Quit."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    # argv[0] names the X11 WM_CLASS instance: "cuecards", so windows are findable from outside.
+    app = QApplication.instance() or QApplication(["cuecards"])
     app.setApplicationName("Cuecards")
     app.setDesktopFileName("cuecards")
     app.setQuitOnLastWindowClosed(False)

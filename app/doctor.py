@@ -40,6 +40,7 @@ def run_checks(services: Services) -> list[Check]:
         _packs(services),
         _policy(services),
         _display(),
+        _watcher(),
     ]
     return checks
 
@@ -79,6 +80,16 @@ def _policy(services: Services) -> Check:
         return Check("policy", "ok", "no admin policy (every setting is the person's)")
     locked = ", ".join(sorted(policy.locked)) or "none"
     return Check("policy", "ok", f"{policy.path}: locked: {locked}")
+
+
+def _watcher() -> Check:
+    from app.desktop.doctor import watcher_report
+
+    report = watcher_report(timeout=1.0)
+    if report["backend"] is None:
+        return Check("watcher", "warn", report["message"])
+    status = "ok" if report["ok"] else "warn"
+    return Check("watcher", status, f"{report['backend']}: {report['message']}")
 
 
 def _display() -> Check:
