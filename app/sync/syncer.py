@@ -90,12 +90,17 @@ class Syncer:
     ) -> None:
         self.settings = settings
         self.catalog = catalog
+        self.db = db
         self.state = SyncState(db)
         self.client = client or HttpClient()
         self.store = Path(data_dir) / STORE
         self._clock = clock
         self._installed: dict[str, PackInfo] = {}
         self._run_dir: Path | None = None
+
+    def close(self) -> None:
+        """Close the database connection the syncer was given (a worker thread's own)."""
+        self.db.close()
 
     def sources(self) -> list[str]:
         """The `packs.sources` entries (policy-locked or the person's)."""
