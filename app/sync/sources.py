@@ -16,6 +16,7 @@ Calls block: the running app calls them from a worker thread, never the GUI thre
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import os
@@ -264,16 +265,17 @@ class HttpClient:
             raise SourceError(_timeout_problem(url, self.timeout)) from None
         except urllib.error.URLError as exc:
             raise SourceError(_network_problem(url, exc.reason, self.timeout)) from None
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             raise SourceError(
                 f"{url}: the download failed ({exc}); it is tried again later"
             ) from None
 
     def _save(self, response, url: str, directory: Path, cap: int, deadline: float) -> Path:
         """Stream the body to a temp file, enforcing the size cap and the overall deadline."""
-        length = response.headers.get("Content-Length")
-        if length and length.isdigit() and int(length) > cap:
-            raise SourceError(_too_big(url, int(length), cap))
+        length_text = response.headers.get("Content-Length") or ""
+        length = int(length_text) if length_text.isdigit() else None
+        if length is not None and length > cap:
+            raise SourceError(_too_big(url, length, cap))
         directory.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix="download-", suffix=".part", dir=directory)
         path = Path(name)
@@ -290,6 +292,11 @@ class HttpClient:
                             f"{self.timeout * DEADLINE_FACTOR:g} s); it is tried again later"
                         )
                     out.write(chunk)
+            if length is not None and total != length:
+                raise SourceError(
+                    f"{url}: the connection closed after {total:,} of {length:,} bytes; "
+                    "it is tried again later"
+                )
         except BaseException:
             path.unlink(missing_ok=True)
             raise

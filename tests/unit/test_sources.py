@@ -96,6 +96,33 @@ def test_a_server_that_stalls_past_the_timeout(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_server_that_dies_half_way_is_an_error_not_a_short_file(
+    https_server: HTTPServer, client, tmp_path: Path
+) -> None:
+    def half(request: Request) -> Response:
+        body = iter([b"PK\x03\x04" + bytes(6)])  # promised 100,000 bytes, sends 10, hangs up
+        return Response(body, headers={"Content-Length": "100000"}, direct_passthrough=True)
+
+    https_server.expect_request("/p.cuepack").respond_with_handler(half)
+    url = https_server.url_for("/p.cuepack")
+
+    assert error_of(client.get, url, tmp_path) == (
+        f"{url}: the connection closed after 10 of 100,000 bytes; it is tried again later"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_connection_refused_says_so(tmp_path: Path, client) -> None:
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    url = server.url_for("/index.json")
+    server.stop()  # nothing listens on that port any more
+
+    assert error_of(client.get, url, tmp_path) == (
+        f"{url}: the connection was refused (is the pack server running?); tried again later"
+    )
+
+
 def test_a_certificate_from_an_unknown_ca_is_refused(https_server: HTTPServer, tmp_path) -> None:
     https_server.expect_request("/p.cuepack").respond_with_data(b"x")
     url = https_server.url_for("/p.cuepack")
