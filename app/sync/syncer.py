@@ -8,9 +8,10 @@ to `<data>/packs/<id>-<version>.cuepack` and replace the old version in the cata
 transaction. Any failure leaves the installed version as it was and says why; the result of
 each source is stored (`SyncState`) for `cuecards doctor` and the tray's Packs window.
 
-Qt-free and blocking: the running app builds a `Syncer` on its own database connection in a
-worker thread, calls `sync_all()` at start (after `first_delay`) and then every
-`next_delay(packs.sync_hours)`; `cuecards pack sync` runs one sync now.
+Qt-free and blocking: the running app makes one with `Syncer.open(data_dir, settings)` in a
+worker thread (its own database connection), calls `sync_all()` at start (after
+`first_delay`) and then every `next_delay(packs.sync_hours)`, and shows `results()` in its
+Packs window; `cuecards pack sync` runs one sync now.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ import sqlite_utils
 from app.core.model import PackManifest
 from app.core.packs import load_pack, pack_digest, read_manifest
 from app.core.problems import PackError, Problem
+from app.paths import DB_FILE
 from app.settings import Settings
 from app.store.catalog import Catalog, PackInfo, compare_versions
+from app.store.db import open_database
 from app.store.syncstate import Origin, PackResult, SourceResult, SyncState, utc_now
 from app.sync.admission import check_owner, verify_for_install
 from app.sync.cuepack import build_cuepack
@@ -97,6 +100,15 @@ class Syncer:
         self._clock = clock
         self._installed: dict[str, PackInfo] = {}
         self._run_dir: Path | None = None
+
+    @classmethod
+    def open(cls, data_dir: Path, settings: Settings, client: HttpClient | None = None) -> Syncer:
+        """A syncer on its own database connection, for a worker thread (SQLite connections
+        belong to the thread that opened them); `close()` it when done."""
+        db, _ = open_database(Path(data_dir) / DB_FILE)
+        return cls(
+            settings=settings, catalog=Catalog(db), db=db, data_dir=Path(data_dir), client=client
+        )
 
     def close(self) -> None:
         """Close the database connection the syncer was given (a worker thread's own)."""

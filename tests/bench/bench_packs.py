@@ -23,8 +23,6 @@ from werkzeug import Request, Response
 
 from app.core.packs import load_pack
 from app.settings import Policy, Settings
-from app.store.catalog import Catalog
-from app.store.db import open_database
 from app.sync.cuepack import build_cuepack
 from app.sync.signing import generate_key, public_key_text, sign_cuepack, verify_cuepack
 from app.sync.sources import HttpClient
@@ -46,14 +44,7 @@ def _syncer(data: Path, sources: list[str], key: str, client: HttpClient | None 
         },
         {},
     )
-    db, _ = open_database(data / "cuecards.db")
-    return Syncer(
-        settings=Settings(data, policy),
-        catalog=Catalog(db),
-        db=db,
-        data_dir=data,
-        client=client,
-    )
+    return Syncer.open(data, Settings(data, policy), client)
 
 
 def _install_runs(tmp: Path, shared: Path, key: str) -> Iterator[dict]:
