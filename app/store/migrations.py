@@ -1,0 +1,101 @@
+"""Forward-only schema migrations: MIGRATIONS[i] brings `PRAGMA user_version` from i to i + 1.
+
+Append new scripts at the end (usage, pacing, outbox…); never edit one that has shipped.
+Each script runs in one transaction together with the user_version bump (see store.db).
+"""
+
+from __future__ import annotations
+
+# Migration 1: the pack catalog.
+#
+# The full-text index is an FTS5 *external content* table over `cards`: the text already lives
+# in `cards` (the card view and `card()` read it from there), so a regular FTS table would store
+# it twice, and a contentless one could neither return columns (highlight/snippet for the
+# palette) nor delete rows without their old values on this SQLite (3.40; contentless_delete
+# needs 3.43). The catalog keeps the index in step itself, one INSERT … SELECT per pack in
+# rowid order: row triggers would make FTS5 flush its pending data on every card (each
+# trigger runs as a nested statement), which made installs 3-4 times slower. Only
+# store.catalog writes `cards`; `INSERT INTO cards_fts(cards_fts) VALUES ('rebuild')` repairs
+# the index should it ever drift.
+# `keywords` and `skills` hold JSON arrays: the unicode61 tokenizer treats the brackets, quotes
+# and commas as separators, so the index sees just the words.
+#
+# `app_refs` holds one opaque token per app reference of the card's triggers (a private-use
+# character and a hash, see catalog.app_token): no typed query can produce such a token, and
+# the search boost for the app in front becomes one more FTS5 term instead of a join.
+#
+# Card row ids are not arbitrary: rowid = band << 32 | sequence, where band is 100 - priority
+# for approved cards and 101 for drafts. FTS5 walks matches in rowid order cheaply, so
+# `rowid < 101 << 32` leaves drafts out without a join, and "the first N matches by rowid" are
+# the N highest-priority ones (what search ranks when a short prefix matches most cards).
+CATALOG = """
+CREATE TABLE packs (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    version       TEXT NOT NULL,
+    publisher     TEXT NOT NULL,
+    description   TEXT NOT NULL DEFAULT '',
+    source        TEXT NOT NULL,
+    digest        TEXT NOT NULL,
+    installed_at  TEXT NOT NULL,
+    manifest_json TEXT NOT NULL
+);
+
+CREATE TABLE apps (
+    pack_id TEXT NOT NULL REFERENCES packs(id) ON DELETE CASCADE,
+    alias   TEXT NOT NULL,
+    app_id  TEXT NOT NULL,
+    PRIMARY KEY (pack_id, alias, app_id)
+) WITHOUT ROWID;
+CREATE INDEX apps_by_app_id ON apps(app_id);
+
+CREATE TABLE skills (
+    pack_id TEXT NOT NULL REFERENCES packs(id) ON DELETE CASCADE,
+    id      TEXT NOT NULL,
+    name    TEXT NOT NULL,
+    PRIMARY KEY (pack_id, id)
+) WITHOUT ROWID;
+
+CREATE TABLE cards (
+    rowid        INTEGER PRIMARY KEY,
+    pack_id      TEXT NOT NULL REFERENCES packs(id) ON DELETE CASCADE,
+    id           TEXT NOT NULL,
+    title        TEXT NOT NULL,
+    summary      TEXT NOT NULL,
+    body         TEXT NOT NULL DEFAULT '',
+    keywords     TEXT NOT NULL DEFAULT '[]',
+    skills       TEXT NOT NULL DEFAULT '[]',
+    priority     INTEGER NOT NULL DEFAULT 50,
+    owner        TEXT,
+    reviewed     TEXT,
+    review_every REAL,
+    status       TEXT NOT NULL DEFAULT 'approved' CHECK (status IN ('draft', 'approved')),
+    file         TEXT NOT NULL DEFAULT '',
+    app_refs     TEXT NOT NULL DEFAULT '',
+    UNIQUE (pack_id, id)
+);
+
+CREATE TABLE triggers (
+    card_rowid    INTEGER NOT NULL REFERENCES cards(rowid) ON DELETE CASCADE,
+    idx           INTEGER NOT NULL,
+    app_ref       TEXT NOT NULL,
+    title_pattern TEXT,
+    dwell         REAL,
+    PRIMARY KEY (card_rowid, idx)
+) WITHOUT ROWID;
+CREATE INDEX triggers_by_app_ref ON triggers(app_ref);
+
+CREATE VIRTUAL TABLE cards_fts USING fts5(
+    title, summary, keywords, body, app_refs,
+    content = 'cards',
+    content_rowid = 'rowid',
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3 4 5'
+);
+
+CREATE VIRTUAL TABLE cards_fts_vocab USING fts5vocab(cards_fts, 'row');
+"""
+
+MIGRATIONS: tuple[str, ...] = (CATALOG,)
+
+SCHEMA_VERSION = len(MIGRATIONS)
