@@ -38,6 +38,7 @@ def run_checks(services: Services) -> list[Check]:
         _data_dir(services),
         _database(services),
         _packs(services),
+        _pack_sources(services),
         _policy(services),
         _display(),
         _watcher(),
@@ -72,6 +73,48 @@ def _packs(services: Services) -> Check:
     cards = sum(p.card_count for p in packs)
     names = ", ".join(f"{p.id} {p.version}" for p in packs)
     return Check("packs", "ok", f"{len(packs)} pack(s), {cards} card(s): {names}")
+
+
+def _pack_sources(services: Services) -> Check:
+    """Each `packs.sources` entry's last sync: when, what happened, what was kept."""
+    from app.store.syncstate import SyncState
+    from app.sync.signing import KeyFileError, parse_public_key
+
+    settings = services.settings
+    problems: list[str] = []
+    for key in settings.get("packs.trusted_keys"):
+        try:
+            parse_public_key(str(key))
+        except KeyFileError as exc:
+            problems.append(f"packs.trusted_keys: {exc}")
+    sources = [str(s) for s in settings.get("packs.sources")]
+    if not sources:
+        return Check(
+            "pack sources",
+            "warn" if problems else "ok",
+            "; ".join([*problems, "none configured (packs.sources is empty)"]),
+        )
+    results = {r.source: r for r in SyncState(services.db).results()}
+    lines: list[str] = []
+    for source in sources:
+        result = results.get(source)
+        if result is None:
+            problems.append(f"{source}: not synced yet; run: cuecards pack sync")
+            continue
+        when = result.checked_at.strftime("%Y-%m-%d %H:%M UTC")
+        line = f"{source}: {result.status} ({when}): {result.message}"
+        if result.status == "error":
+            last = result.ok_at.strftime("%Y-%m-%d %H:%M UTC") if result.ok_at else "never"
+            problems.append(f"{line} (last good sync: {last})")
+        else:
+            lines.append(line)
+    signed = (
+        "signatures required"
+        if settings.get("packs.require_signatures")
+        else ("unsigned packs allowed")
+    )
+    detail = "; ".join([*problems, *lines, signed])
+    return Check("pack sources", "warn" if problems else "ok", detail)
 
 
 def _policy(services: Services) -> Check:

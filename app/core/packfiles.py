@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.core.media import SNIFF_BYTES, media_problem
 from app.core.problems import PackError, Problem
 
 KIB = 1024
@@ -157,11 +158,33 @@ class PackFiles(ABC):
     def close(self) -> None:
         """Release what the listing holds open (the zip file)."""
 
+    @abstractmethod
+    def _media_head(self, rel: str) -> bytes:
+        """The first SNIFF_BYTES bytes of a media file; raises OSError or a decoder error."""
+
     def _note_media(self, rel: str, size: int, limits: Limits) -> None:
         self.media_sizes[rel] = size
         if size > limits.max_media_bytes:
             self.refused_media.add(rel)
             self.notes.append(media_too_big(rel, size, limits))
+
+    def check_media(self) -> None:
+        """Refuse media that is not a PNG, JPEG, GIF or WebP image (by name and first bytes).
+
+        Run before cards are checked, so a card showing a refused file names the reason.
+        Only loading needs it; the digest does not.
+        """
+        for rel in sorted(self.media_sizes):
+            if rel in self.refused_media:
+                continue
+            try:
+                problem = media_problem(rel, self._media_head(rel))
+            except Exception as exc:  # any failure on untrusted bytes is a plain problem
+                problem = _unreadable(rel, exc)
+            if problem is not None:
+                self.refused_media.add(rel)
+                self.notes.append(problem)
+        self.notes.sort(key=lambda p: p.file)
 
     def __enter__(self) -> PackFiles:
         return self
@@ -335,6 +358,9 @@ class FolderFiles(PackFiles):
     def _read(self, rel: str, cap: int) -> bytes:
         return _read_capped(f"{self._prefix}{rel}", cap)
 
+    def _media_head(self, rel: str) -> bytes:
+        return self._read(rel, SNIFF_BYTES - 1)
+
     def manifest_bytes(self) -> bytes:
         if self._manifest is None:
             self._manifest = _folder_manifest(self.source, self._limits)
@@ -474,6 +500,7 @@ class ZipFiles(PackFiles):
         self.media_sizes = {}
         self.refused_media = set()
         self._card_infos: dict[str, zipfile.ZipInfo] = {}
+        self._media_infos: dict[str, zipfile.ZipInfo] = {}
         self._manifest_info: zipfile.ZipInfo | None = None
         try:
             self._zip = zipfile.ZipFile(path)
@@ -530,6 +557,7 @@ class ZipFiles(PackFiles):
                 self.cards.append(name)
                 self._card_infos[name] = info
             elif kind == "media":
+                self._media_infos[name] = info
                 self._note_media(name, info.file_size, limits)
             elif kind == "not-card":
                 self.notes.append(_not_a_card(name))
@@ -578,6 +606,10 @@ class ZipFiles(PackFiles):
     def _read(self, info: zipfile.ZipInfo) -> bytes:
         with self._zip.open(info) as member:
             return member.read(info.file_size)
+
+    def _media_head(self, rel: str) -> bytes:
+        with self._zip.open(self._media_infos[rel]) as member:
+            return member.read(SNIFF_BYTES)
 
     def manifest_bytes(self) -> bytes:
         assert self._manifest_info is not None

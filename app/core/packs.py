@@ -201,6 +201,7 @@ class _CardChecks:
 
 def _load(files: PackFiles) -> LoadResult:
     manifest = _manifest(files.manifest_bytes())
+    files.check_media()
     problems = list(files.notes)
     usable = files.usable_media
     checks = _CardChecks(

@@ -96,6 +96,41 @@ CREATE VIRTUAL TABLE cards_fts USING fts5(
 CREATE VIRTUAL TABLE cards_fts_vocab USING fts5vocab(cards_fts, 'row');
 """
 
-MIGRATIONS: tuple[str, ...] = (CATALOG,)
+# Migration 2: pack sync state (see store.syncstate): the last result of each source, HTTP
+# validators (ETag, Last-Modified) per URL, and where each installed pack came from (publisher
+# and signing key, so another publisher cannot take over its id). No foreign keys to the
+# catalog: an update deletes and re-inserts a pack's catalog rows, and a cascade would wipe
+# these rows too. (Migration 3 is reserved for usage and pacing state.)
+SYNC = """
+CREATE TABLE sync_sources (
+    source     TEXT PRIMARY KEY,
+    status     TEXT NOT NULL CHECK (status IN ('updated', 'unchanged', 'error')),
+    message    TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    ok_at      TEXT,
+    packs_json TEXT NOT NULL DEFAULT '[]',
+    requests   INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE sync_http (
+    url           TEXT PRIMARY KEY,
+    etag          TEXT,
+    last_modified TEXT,
+    stored_at     TEXT NOT NULL
+);
+
+CREATE TABLE pack_origins (
+    pack_id       TEXT PRIMARY KEY,
+    version       TEXT NOT NULL,
+    publisher     TEXT NOT NULL,
+    source        TEXT NOT NULL,
+    location      TEXT NOT NULL,
+    signed_by     TEXT,
+    source_digest TEXT NOT NULL,
+    installed_at  TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (CATALOG, SYNC)
 
 SCHEMA_VERSION = len(MIGRATIONS)
