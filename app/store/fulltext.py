@@ -179,7 +179,7 @@ class FullTextSearch:
         text, bound = expression.text, expression.matches
         if only is not None:
             text, bound = f"({text}) AND {only.condition}", min(bound, only.matches)
-        last, windowed = self._window_end(text, bound, include_drafts)
+        last, windowed = self._window_end(text, bound, max(RANK_WINDOW, limit), include_drafts)
         if expression.scoring is None:
             rows = self._by_column(expression.text, only, last, limit, boost)
         elif expression.scoring == expression.text:
@@ -197,21 +197,23 @@ class FullTextSearch:
         )
         return dict(rows[:limit]), short
 
-    def _window_end(self, text: str, bound: int, include_drafts: bool) -> tuple[int, bool]:
-        """The last rowid of the expression's first RANK_WINDOW matches in rowid order, and
+    def _window_end(
+        self, text: str, bound: int, window: int, include_drafts: bool
+    ) -> tuple[int, bool]:
+        """The last rowid of the expression's first `window` matches in rowid order, and
         whether there are more matches than that.
 
         Walking matches without scoring them is cheap, and skipped when the vocabulary says
-        there cannot be more than RANK_WINDOW. Drafts sit above every approved rowid and fall
+        there cannot be more than `window`. Drafts sit above every approved rowid and fall
         outside the bound unless asked for.
         """
         last = _LAST_ROWID if include_drafts else _FIRST_DRAFT_ROWID - 1
-        if bound <= RANK_WINDOW:
+        if bound <= window:
             return last, False
         end = self._conn.execute(
             "SELECT rowid FROM cards_fts WHERE cards_fts MATCH ? AND rowid <= ? "
             "ORDER BY rowid LIMIT 1 OFFSET ?",
-            (text, last, RANK_WINDOW - 1),
+            (text, last, window - 1),
         ).fetchone()
         return (last, False) if end is None else (end[0], True)
 
@@ -220,7 +222,7 @@ class FullTextSearch:
     ) -> list[tuple[int, float]]:
         """bm25's best `limit` among the matches up to rowid `last`, best first.
 
-        With a boost every match in the window is returned (at most RANK_WINDOW), boosted.
+        With a boost every match in the window is returned, boosted.
         """
         sql = (
             f"SELECT rowid, -{BM25} AS score FROM cards_fts "
@@ -243,7 +245,7 @@ class FullTextSearch:
             for (rowid,) in self._conn.execute(
                 "SELECT rowid FROM cards_fts WHERE cards_fts MATCH ? AND rowid <= ? "
                 "ORDER BY rowid LIMIT ?",
-                (text, last, RANK_WINDOW),
+                (text, last, max(RANK_WINDOW, limit)),
             )
         }
         if not allowed:

@@ -31,7 +31,6 @@ MAX_EXPANSION = 16
 # Catalogs from this many cards on treat very common words specially (see Word); below it,
 # every word is scored by bm25 as it is, which is cheap there.
 LARGE_CATALOG = 2000
-UNIVERSAL_SHARE = 0.9
 # Prefix lengths with their own FTS5 prefix index (migration 1: prefix = '2 3 4 5').
 INDEXED_PREFIX_LENGTHS = frozenset({2, 3, 4, 5})
 
@@ -99,15 +98,13 @@ class Word:
     """What one typed word becomes: FTS5 strings that may stand for it (none: nothing can)
     and an upper bound of the cards it matches.
 
-    In a large catalog a word is `common` past half the cards (bm25's idf is zero there, so it
-    cannot rank anything, yet scoring it reads its whole doclist) and `universal` past
-    UNIVERSAL_SHARE (as a filter it then changes almost nothing).
+    In a large catalog a word is `common` past half the cards: bm25's idf is zero there, so it
+    cannot rank anything, yet scoring it reads its whole doclist.
     """
 
     strings: tuple[str, ...]
     matches: int
     common: bool = False
-    universal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +130,8 @@ class WordGroups:
         return sum(1 for word in self.words if word.strings)
 
     def every(self) -> Expression:
-        """Every usable word must match; universal words are left out when others remain."""
-        kept = self._kept()
+        """Every usable word must match; only the informative ones are scored."""
+        kept = [word for word in self.words if word.strings]
         informative = [word for word in kept if not word.common]
         return Expression(
             every_group([word.strings for word in kept]),
@@ -145,16 +142,12 @@ class WordGroups:
     def any(self) -> Expression:
         """Any word may match; common words are left out when informative ones remain (they
         would add no score, only most of the catalog)."""
-        kept = self._kept()
+        kept = [word for word in self.words if word.strings]
         informative = [word for word in kept if not word.common]
         chosen = informative or kept
         text = any_group([word.strings for word in chosen])
         bound = sum(word.matches for word in chosen)
         return Expression(text, bound, text if informative else None)
-
-    def _kept(self) -> list[Word]:
-        usable = [word for word in self.words if word.strings]
-        return [word for word in usable if not word.universal] or usable
 
 
 class Vocabulary:
@@ -250,8 +243,7 @@ class Vocabulary:
         surely = max(counts, default=0)
         has_prefix = any(prefix for _, prefix in terms)
         half = self.documents / 2
-        common = surely > half or (has_prefix and bound > half)
-        return Word(strings, bound, common, surely >= UNIVERSAL_SHARE * self.documents)
+        return Word(strings, bound, surely > half or (has_prefix and bound > half))
 
     def corrections(self, word: str, prefix: bool = False) -> list[str]:
         """Indexed words (or word beginnings, for a prefix) within the allowed edits of `word`.
