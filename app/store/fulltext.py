@@ -18,9 +18,9 @@ from app.store.search import Expression, Query, Vocabulary, quoted
 APP_BOOST = 1.5
 # bm25 column weights: title, summary, keywords, body; app_refs only filters, never scores.
 BM25 = "bm25(cards_fts, 10.0, 5.0, 4.0, 1.0, 0.0)"
-# bm25 costs 1.5-3 µs per matching card. A query matching more cards than this (a short
-# prefix such as "re", a word in nearly every card) ranks only this many: the ones with the
-# highest priority, which are the first in rowid order.
+# bm25 costs 1-3 µs per matching card. A query matching more cards than this (or than the
+# limit, if higher), such as a short prefix like "re", ranks only this many: the ones with the
+# highest priority, which come first in rowid order.
 RANK_WINDOW = 500
 # Fewer hits than this (or than the limit) with every word makes search add cards matching
 # any of the words below them; fewer of the app's cards than this in a cut-short rank window

@@ -13,7 +13,7 @@ from app.core.model import Card
 from app.store import fulltext
 from app.store.catalog import Catalog, SearchHit
 from app.store.db import open_database
-from app.store.search import LARGE_CATALOG
+from app.store.search import LARGE_CATALOG, MAX_TOKENS, parse_query
 from tests.unit.factories import make_card, make_pack
 
 EXCEL = {"excel": ["excel", "com.microsoft.excel", "libreoffice-calc"]}
@@ -81,6 +81,18 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
 
 def _ids(hits: list[SearchHit]) -> list[str]:
     return [hit.card for hit in hits]
+
+
+def test_typed_text_becomes_words() -> None:
+    assert parse_query("Pivot  TAB") == parse_query("pivot tab")
+    assert parse_query("pivot tab").tokens == ("pivot", "tab")
+    assert parse_query("pivot tab").last_is_prefix
+    assert not parse_query("pivot tab ").last_is_prefix
+    assert not parse_query("pivot tab pivot").last_is_prefix
+    assert parse_query('"NEAR(Café-au_lait*').tokens == ("near", "cafe", "au", "lait")
+    assert parse_query("ｐｉｖｏｔ").tokens == ("pivot",)
+    many = parse_query(" ".join(f"w{i}" for i in range(MAX_TOKENS + 5)))
+    assert len(many.tokens) == MAX_TOKENS and not many.last_is_prefix
 
 
 def test_title_beats_summary_beats_keywords_beats_body(catalog: Catalog) -> None:
