@@ -8,6 +8,7 @@ reference becomes an index token.
 from __future__ import annotations
 
 import hashlib
+import operator
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ FALLBACK_CEILING = 0.9
 _COLUMN_TIERS = (("{title}", 10.0), ("{summary}", 5.0), ("{keywords}", 4.0), ("{body}", 1.0))
 _IDF_FLOOR = 1e-6
 
+# The score of a (rowid, score) pair; sorts keep equal scores in rowid (priority) order.
+_score = operator.itemgetter(1)
+
 # Card rowids: band << 32 | sequence; band = 100 - priority, or DRAFT_BAND for drafts.
 BAND_SHIFT = 32
 SEQUENCE_MASK = (1 << BAND_SHIFT) - 1
@@ -61,7 +65,7 @@ def _best_first(rows: list[tuple[int, float]], boost: Boost | None) -> list[tupl
     """(rowid, score) pairs with the app boost applied, highest score first."""
     if boost is not None:
         return boost.apply(rows)
-    return sorted(rows, key=lambda item: -item[1])
+    return sorted(rows, key=_score, reverse=True)
 
 
 def card_rowid(sequence: int, priority: int, draft: bool) -> int:
@@ -95,7 +99,7 @@ class Boost:
         boosted = [
             (rowid, score * APP_BOOST if rowid in self.rowids else score) for rowid, score in rows
         ]
-        boosted.sort(key=lambda item: -item[1])
+        boosted.sort(key=_score, reverse=True)
         return boosted
 
 
@@ -166,7 +170,7 @@ class FullTextSearch:
             # cards (a niche app): those get a window of their own.
             extra, _ = self._scored(expression, boost, limit, include_drafts, boost)
             scores.update(extra)
-        for rowid, score in sorted(scores.items(), key=lambda item: -item[1]):
+        for rowid, score in sorted(scores.items(), key=_score, reverse=True):
             if len(found) >= limit:
                 break
             if rowid not in found:
