@@ -44,7 +44,7 @@ class InstallOutcome:
 
 @dataclass(frozen=True, slots=True)
 class PackInfo:
-    """One installed pack as `cuecards pack list` shows it."""
+    """One installed pack as `cuecards pack list` shows it (card_count includes drafts)."""
 
     id: str
     name: str
@@ -197,12 +197,14 @@ class Catalog:
         limit: int = 20,
         include_drafts: bool = False,
     ) -> list[SearchHit]:
-        """Cards matching what the person typed, best first. Never raises on any text.
+        """Cards matching what the person typed, best first; never raises, whatever the text.
 
-        Every word must match, the last one as a prefix while it is being typed. When that
-        finds fewer than a few cards, unknown words are corrected against the index (one typo,
-        two for long words), then cards matching any of the words are added below. Cards with
-        a trigger for `app` (an app id, resolved through pack aliases) rank higher.
+        Every word must match, the last one as a prefix while it is still being typed; a word
+        the index does not know is replaced by its corrections (one typo, two from 8 letters).
+        When fewer than ENOUGH_HITS cards match every word, cards matching any word follow.
+        Ranking is bm25 with title > summary > keywords > body. Cards with a trigger for
+        `app` (an app id, resolved through every pack's aliases) score APP_BOOST times more.
+        A query matching more than RANK_WINDOW cards ranks the highest-priority ones.
         """
         cache = self._fresh_cache()
         engine = FullTextSearch(self._conn, cache.vocabulary(self._conn), cache.aliases)
@@ -374,6 +376,7 @@ class _Cache:
 
     def boost(self, conn: sqlite3.Connection, app: str) -> Boost | None:
         """The search boost for an app id, built once per app."""
+        app = app.strip().lower()
         if app not in self._boosts:
             vocabulary = self.vocabulary(conn)
             self._boosts[app] = FullTextSearch.boost_for(conn, vocabulary, self.aliases, app)

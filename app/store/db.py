@@ -121,15 +121,15 @@ def migrate(db: sqlite_utils.Database) -> int:
 
 
 def _open_checked(path: Path) -> sqlite_utils.Database:
-    """Connect, configure, verify the file is sound and migrate; the connection is closed on
-    any failure so the file can be moved (Windows refuses to move an open file)."""
+    """Verify the file, then connect, configure and migrate; the connection is closed on any
+    failure so the file can be moved (Windows refuses to move an open file)."""
+    _verify(path)
     try:
         conn = sqlite3.connect(str(path))
     except sqlite3.Error as exc:
         raise DatabaseError(f"{path}: cannot open the database ({exc}); check permissions") from exc
     try:
         _configure(conn)
-        _verify(conn)
         db = sqlite_utils.Database(conn, execute_plugins=False)
         migrate(db)
     except SchemaTooNewError as exc:
@@ -158,14 +158,31 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA synchronous = NORMAL")
 
 
-def _verify(conn: sqlite3.Connection) -> None:
-    """Read the schema and check every page's structure; damage raises CorruptDatabaseError.
+def _verify(path: Path) -> None:
+    """Check an existing file through a read-only connection; damage raises
+    CorruptDatabaseError, anything else that stops reading it raises DatabaseError.
 
     Garbage in the header fails on the first read; a truncated file or garbage in later pages
     is only seen when those pages are read, which `quick_check` does for all of them.
+    Read-only, so a damaged file and its write-ahead log stay exactly as they were: a
+    read-write connection would checkpoint the log into the file and delete it on closing.
     """
-    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"{path}: cannot open the database ({exc}); check permissions") from exc
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+    except sqlite3.Error as exc:
+        if _is_corruption(exc):
+            raise CorruptDatabaseError(str(exc)) from exc
+        raise DatabaseError(f"{path}: cannot read the database ({exc})") from exc
+    finally:
+        conn.close()
     if problems != ["ok"]:
         raise CorruptDatabaseError("; ".join(problems))
 

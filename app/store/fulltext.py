@@ -8,6 +8,7 @@ reference becomes an index token.
 from __future__ import annotations
 
 import hashlib
+import operator
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,9 +19,9 @@ from app.store.search import Expression, Query, Vocabulary, quoted
 APP_BOOST = 1.5
 # bm25 column weights: title, summary, keywords, body; app_refs only filters, never scores.
 BM25 = "bm25(cards_fts, 10.0, 5.0, 4.0, 1.0, 0.0)"
-# bm25 costs 1.5-3 µs per matching card. A query matching more cards than this (a short
-# prefix such as "re", a word in nearly every card) ranks only this many: the ones with the
-# highest priority, which are the first in rowid order.
+# bm25 costs 1-3 µs per matching card. A query matching more cards than this (or than the
+# limit, if higher), such as a short prefix like "re", ranks only this many: the ones with the
+# highest priority, which come first in rowid order.
 RANK_WINDOW = 500
 # Fewer hits than this (or than the limit) with every word makes search add cards matching
 # any of the words below them; fewer of the app's cards than this in a cut-short rank window
@@ -34,6 +35,9 @@ FALLBACK_CEILING = 0.9
 # idf bm25 gives such words (FTS5 clamps a negative idf to this floor).
 _COLUMN_TIERS = (("{title}", 10.0), ("{summary}", 5.0), ("{keywords}", 4.0), ("{body}", 1.0))
 _IDF_FLOOR = 1e-6
+
+# The score of a (rowid, score) pair; sorts keep equal scores in rowid (priority) order.
+_score = operator.itemgetter(1)
 
 # Card rowids: band << 32 | sequence; band = 100 - priority, or DRAFT_BAND for drafts.
 BAND_SHIFT = 32
@@ -55,6 +59,13 @@ class SearchHit:
     summary: str
     score: float
     app_ids: tuple[str, ...]
+
+
+def _best_first(rows: list[tuple[int, float]], boost: Boost | None) -> list[tuple[int, float]]:
+    """(rowid, score) pairs with the app boost applied, highest score first."""
+    if boost is not None:
+        return boost.apply(rows)
+    return sorted(rows, key=_score, reverse=True)
 
 
 def card_rowid(sequence: int, priority: int, draft: bool) -> int:
@@ -88,7 +99,7 @@ class Boost:
         boosted = [
             (rowid, score * APP_BOOST if rowid in self.rowids else score) for rowid, score in rows
         ]
-        boosted.sort(key=lambda item: -item[1])
+        boosted.sort(key=_score, reverse=True)
         return boosted
 
 
@@ -159,7 +170,7 @@ class FullTextSearch:
             # cards (a niche app): those get a window of their own.
             extra, _ = self._scored(expression, boost, limit, include_drafts, boost)
             scores.update(extra)
-        for rowid, score in sorted(scores.items(), key=lambda item: -item[1]):
+        for rowid, score in sorted(scores.items(), key=_score, reverse=True):
             if len(found) >= limit:
                 break
             if rowid not in found:
@@ -179,16 +190,18 @@ class FullTextSearch:
         text, bound = expression.text, expression.matches
         if only is not None:
             text, bound = f"({text}) AND {only.condition}", min(bound, only.matches)
-        last, windowed = self._window_end(text, bound, include_drafts)
+        window = max(RANK_WINDOW, limit)
+        last = _LAST_ROWID if include_drafts else _FIRST_DRAFT_ROWID - 1
         if expression.scoring is None:
+            last, windowed = self._window_end(text, bound, window, last)
             rows = self._by_column(expression.text, only, last, limit, boost)
         elif expression.scoring == expression.text:
-            rows = self._ranked(text, last, limit, boost)
+            rows, windowed = self._ranked(text, last, window, boost)
         else:
             scoring = expression.scoring
             if only is not None:
                 scoring = f"({scoring}) AND {only.condition}"
-            rows = self._filtered(text, scoring, last, limit, boost)
+            rows, windowed = self._filtered(text, scoring, last, window, boost)
         short = (
             windowed
             and boost is not None
@@ -197,67 +210,66 @@ class FullTextSearch:
         )
         return dict(rows[:limit]), short
 
-    def _window_end(self, text: str, bound: int, include_drafts: bool) -> tuple[int, bool]:
-        """The last rowid of the expression's first RANK_WINDOW matches in rowid order, and
+    def _window_end(self, text: str, bound: int, window: int, last: int) -> tuple[int, bool]:
+        """The last rowid of the expression's first `window` matches up to rowid `last`, and
         whether there are more matches than that.
 
         Walking matches without scoring them is cheap, and skipped when the vocabulary says
-        there cannot be more than RANK_WINDOW. Drafts sit above every approved rowid and fall
-        outside the bound unless asked for.
+        there cannot be more than `window`.
         """
-        last = _LAST_ROWID if include_drafts else _FIRST_DRAFT_ROWID - 1
-        if bound <= RANK_WINDOW:
+        if bound <= window:
             return last, False
         end = self._conn.execute(
             "SELECT rowid FROM cards_fts WHERE cards_fts MATCH ? AND rowid <= ? "
             "ORDER BY rowid LIMIT 1 OFFSET ?",
-            (text, last, RANK_WINDOW - 1),
+            (text, last, window - 1),
         ).fetchone()
         return (last, False) if end is None else (end[0], True)
 
     def _ranked(
-        self, text: str, last: int, limit: int, boost: Boost | None
-    ) -> list[tuple[int, float]]:
-        """bm25's best `limit` among the matches up to rowid `last`, best first.
+        self, text: str, last: int, window: int, boost: Boost | None
+    ) -> tuple[list[tuple[int, float]], bool]:
+        """bm25 for the first `window` matches up to rowid `last`, best first (boosted), and
+        whether there were more matches.
 
-        With a boost every match in the window is returned (at most RANK_WINDOW), boosted.
+        FTS5 yields matches in rowid order, so the LIMIT stops it after the window: bm25 is
+        computed for those cards only, and no separate walk is needed to find the window.
         """
-        sql = (
-            f"SELECT rowid, -{BM25} AS score FROM cards_fts "
-            "WHERE cards_fts MATCH ? AND rowid <= ? ORDER BY score DESC"
-        )
-        if boost is None:
-            return self._conn.execute(sql + " LIMIT ?", (text, last, limit)).fetchall()
-        return boost.apply(self._conn.execute(sql, (text, last)))
+        rows = self._conn.execute(
+            f"SELECT rowid, -{BM25} FROM cards_fts WHERE cards_fts MATCH ? AND rowid <= ? "
+            "ORDER BY rowid LIMIT ?",
+            (text, last, window + 1),
+        ).fetchall()
+        windowed = len(rows) > window
+        return _best_first(rows[:window], boost), windowed
 
     def _filtered(
-        self, text: str, scoring: str, last: int, limit: int, boost: Boost | None
-    ) -> list[tuple[int, float]]:
-        """bm25 over the informative words only, kept to the cards matching all of `text`.
+        self, text: str, scoring: str, last: int, window: int, boost: Boost | None
+    ) -> tuple[list[tuple[int, float]], bool]:
+        """bm25 over the informative words only, kept to the first `window` cards matching
+        all of `text`, best first (boosted), and whether there were more matches.
 
         The cards matching `text` are listed by walking it without scoring; bm25 then reads
         only the informative words' (shorter) doclists over the same rowid range.
         """
-        allowed = {
+        walked = [
             rowid
             for (rowid,) in self._conn.execute(
                 "SELECT rowid FROM cards_fts WHERE cards_fts MATCH ? AND rowid <= ? "
                 "ORDER BY rowid LIMIT ?",
-                (text, last, RANK_WINDOW),
+                (text, last, window + 1),
             )
-        }
+        ]
+        windowed = len(walked) > window
+        allowed = set(walked[:window])
         if not allowed:
-            return []
+            return [], False
         rows = self._conn.execute(
             f"SELECT rowid, -{BM25} FROM cards_fts "
             "WHERE cards_fts MATCH ? AND rowid BETWEEN ? AND ?",
             (scoring, min(allowed), max(allowed)),
         )
-        ranked = [(rowid, score) for rowid, score in rows if rowid in allowed]
-        if boost is not None:
-            return boost.apply(ranked)
-        ranked.sort(key=lambda item: -item[1])
-        return ranked
+        return _best_first([row for row in rows if row[0] in allowed], boost), windowed
 
     def _by_column(
         self, text: str, only: Boost | None, last: int, limit: int, boost: Boost | None
@@ -278,8 +290,7 @@ class FullTextSearch:
                 (tier, last, limit),
             ):
                 ranked.setdefault(rowid, weight * _IDF_FLOOR)
-        rows = list(ranked.items())
-        return boost.apply(rows) if boost is not None else rows
+        return _best_first(list(ranked.items()), boost)
 
     def _hits(self, found: dict[int, float]) -> list[SearchHit]:
         """Cards for the found rowids, with the app ids their triggers resolve to."""

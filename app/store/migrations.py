@@ -17,12 +17,18 @@ from __future__ import annotations
 # trigger runs as a nested statement), which made installs 3-4 times slower. Only
 # store.catalog writes `cards`; `INSERT INTO cards_fts(cards_fts) VALUES ('rebuild')` repairs
 # the index should it ever drift.
+#
+# Prefix indexes for 2 to 5 letters make "the word being typed" one doclist read; longer
+# prefixes are expanded by search into their few completions. Measured on 10k generated
+# cards: indexing takes 0.60 s and 17.5 MB, against 0.26 s and 9.8 MB with '2 3' only.
+#
 # `keywords` and `skills` hold JSON arrays: the unicode61 tokenizer treats the brackets, quotes
 # and commas as separators, so the index sees just the words.
 #
 # `app_refs` holds one opaque token per app reference of the card's triggers (a private-use
-# character and a hash, see catalog.app_token): no typed query can produce such a token, and
-# the search boost for the app in front becomes one more FTS5 term instead of a join.
+# character and a hash, see fulltext.app_token): no typed query can produce such a token, and
+# the search boost for the app in front becomes one more FTS5 term instead of a join. Its
+# bm25 weight is 0; its one to three tokens only lengthen a card a little for bm25.
 #
 # Card row ids are not arbitrary: rowid = band << 32 | sequence, where band is 100 - priority
 # for approved cards and 101 for drafts. FTS5 walks matches in rowid order cheaply, so

@@ -26,17 +26,17 @@ TYPO_MIN_CHARS = 4
 TYPO_TWO_EDITS_CHARS = 8
 # Corrections kept per unknown word, best first.
 MAX_CORRECTIONS = 3
-# A prefix with at most this many completions is searched as those words (see strings()).
+# A prefix with at most this many completions is searched as those words (see terms()).
 MAX_EXPANSION = 16
 # Catalogs from this many cards on treat very common words specially (see Word); below it,
 # every word is scored by bm25 as it is, which is cheap there.
 LARGE_CATALOG = 2000
-UNIVERSAL_SHARE = 0.9
 # Prefix lengths with their own FTS5 prefix index (migration 1: prefix = '2 3 4 5').
 INDEXED_PREFIX_LENGTHS = frozenset({2, 3, 4, 5})
 
-# unicode61 treats letters, digits and private-use characters as parts of words and
-# everything else (spaces, punctuation such as `_`, symbols such as emoji) as separators.
+# unicode61 treats letters and digits as parts of words and spaces, punctuation (`_` too) and
+# symbols such as emoji as separators. It also keeps private-use characters in words, which
+# this pattern leaves out: the catalog's app tokens start with one, so no query can reach them.
 _WORD = re.compile(r"[^\W_]+")
 # Sorts after every character a word can hold: word + this bounds the words with that prefix.
 _AFTER_EVERY_CHAR = "\U0010ffff"
@@ -54,15 +54,20 @@ class Query:
 
 
 def parse_query(text: str) -> Query:
-    """Split typed text into words; the last word is a prefix unless a separator follows it."""
+    """Split typed text into words; the last word is a prefix unless a separator follows it.
+
+    Repeated words count once; words past MAX_TOKENS are ignored.
+    """
     text = unicodedata.normalize("NFKC", text.replace("\x00", " "))
     tokens: list[str] = []
+    last = ""
     for match in _WORD.finditer(text):
-        token = fold(match.group())[:MAX_TOKEN_CHARS]
-        if token and token not in tokens:
-            tokens.append(token)
-    still_typing = bool(tokens) and len(tokens) <= MAX_TOKENS and bool(_WORD.match(text[-1:]))
-    return Query(tuple(tokens[:MAX_TOKENS]), still_typing)
+        last = fold(match.group())[:MAX_TOKEN_CHARS]
+        if last and last not in tokens:
+            tokens.append(last)
+    kept = tokens[:MAX_TOKENS]
+    still_typing = bool(kept) and kept[-1] == last and bool(_WORD.match(text[-1:]))
+    return Query(tuple(kept), still_typing)
 
 
 def fold(word: str) -> str:
@@ -99,15 +104,13 @@ class Word:
     """What one typed word becomes: FTS5 strings that may stand for it (none: nothing can)
     and an upper bound of the cards it matches.
 
-    In a large catalog a word is `common` past half the cards (bm25's idf is zero there, so it
-    cannot rank anything, yet scoring it reads its whole doclist) and `universal` past
-    UNIVERSAL_SHARE (as a filter it then changes almost nothing).
+    In a large catalog a word is `common` when it is in more than half the cards: bm25's idf is
+    zero there, so it cannot rank anything, yet scoring it reads its whole (long) doclist.
     """
 
     strings: tuple[str, ...]
     matches: int
     common: bool = False
-    universal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +128,6 @@ class WordGroups:
     """The typed words as the index sees them, and the expressions searched for them."""
 
     words: tuple[Word, ...]
-    corrected: bool
 
     @property
     def usable(self) -> int:
@@ -133,8 +135,8 @@ class WordGroups:
         return sum(1 for word in self.words if word.strings)
 
     def every(self) -> Expression:
-        """Every usable word must match; universal words are left out when others remain."""
-        kept = self._kept()
+        """Every usable word must match; only the informative ones are scored."""
+        kept = [word for word in self.words if word.strings]
         informative = [word for word in kept if not word.common]
         return Expression(
             every_group([word.strings for word in kept]),
@@ -145,16 +147,12 @@ class WordGroups:
     def any(self) -> Expression:
         """Any word may match; common words are left out when informative ones remain (they
         would add no score, only most of the catalog)."""
-        kept = self._kept()
+        kept = [word for word in self.words if word.strings]
         informative = [word for word in kept if not word.common]
         chosen = informative or kept
         text = any_group([word.strings for word in chosen])
         bound = sum(word.matches for word in chosen)
         return Expression(text, bound, text if informative else None)
-
-    def _kept(self) -> list[Word]:
-        usable = [word for word in self.words if word.strings]
-        return [word for word in usable if not word.universal] or usable
 
 
 class Vocabulary:
@@ -225,18 +223,16 @@ class Vocabulary:
     def groups(self, query: Query) -> WordGroups:
         """Per typed word its strings; an unknown word is replaced by its corrections."""
         words: list[Word] = []
-        corrected = False
         for i, token in enumerate(query.tokens):
             prefix = query.is_prefix(i)
             if self.knows(token, prefix):
                 words.append(self._word(self.terms(token, prefix)))
                 continue
-            corrected = True
             alternatives: list[tuple[str, bool]] = []
             for word in self.corrections(token, prefix):
                 alternatives.extend(t for t in self.terms(word, prefix) if t not in alternatives)
             words.append(self._word(alternatives))
-        return WordGroups(tuple(words), corrected)
+        return WordGroups(tuple(words))
 
     def _word(self, terms: Sequence[tuple[str, bool]]) -> Word:
         """A word's FTS5 strings with its match bound and how common it is."""
@@ -250,13 +246,12 @@ class Vocabulary:
         surely = max(counts, default=0)
         has_prefix = any(prefix for _, prefix in terms)
         half = self.documents / 2
-        common = surely > half or (has_prefix and bound > half)
-        return Word(strings, bound, common, surely >= UNIVERSAL_SHARE * self.documents)
+        return Word(strings, bound, surely > half or (has_prefix and bound > half))
 
     def corrections(self, word: str, prefix: bool = False) -> list[str]:
         """Indexed words (or word beginnings, for a prefix) within the allowed edits of `word`.
 
-        Best first: fewest edits, then the most documents.
+        Best first: fewest edits, then the most cards.
         """
         edits = max_edits(word)
         if edits == 0:
@@ -271,18 +266,9 @@ class Vocabulary:
             ]
         found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=edits, limit=None)
         ranked = sorted(
-            ((distance, -self._docs_for(text, prefix), text) for text, distance, _ in found),
+            ((distance, -self.matches(text, prefix), text) for text, distance, _ in found),
         )
         return [text for _, _, text in ranked[:MAX_CORRECTIONS]]
-
-    def _docs_for(self, text: str, prefix: bool) -> int:
-        """Documents holding the word, or for a prefix the first word that starts with it."""
-        i = bisect.bisect_left(self._terms, text)
-        if i == len(self._terms) or not self._terms[i].startswith(text):
-            return 0
-        if not prefix and self._terms[i] != text:
-            return 0
-        return self._docs[i]
 
     def _prefix_choices(self, length: int, edits: int) -> list[str]:
         """Distinct beginnings of `length` letters, plus whole words a little shorter."""
