@@ -181,10 +181,26 @@ class XSession:
         self.tool("wmctrl", "-i", "-r", hex(window.wid), "-b", f"{action},fullscreen")
 
     def close(self, window: XWindow) -> None:
-        """Close the window by ending its xterm (the X server destroys the window)."""
+        """Close the window by ending its xterm; return once openbox has let go of it.
+
+        Waiting for the window to leave `_NET_CLIENT_LIST` means openbox has unmanaged it
+        and made its focus fallback, so a later test never sees that fallback arrive late.
+        """
         end_process(window.proc)
         if window in self._windows:
             self._windows.remove(window)
+        if self.with_wm and self._server is not None and self._server.poll() is None:
+            self._wait(
+                lambda: window.wid not in self.client_list(),
+                f"openbox to unmanage window {window.wid:#x}",
+            )
+
+    def client_list(self) -> set[int]:
+        """The window ids openbox manages (`_NET_CLIENT_LIST`)."""
+        text = self._xprop_root("_NET_CLIENT_LIST")
+        if "#" not in text:
+            return set()
+        return {int(part.strip(), 16) for part in text.split("#", 1)[1].split(",") if part.strip()}
 
     def active_window(self) -> int:
         """The window id in _NET_ACTIVE_WINDOW (0 when none)."""
