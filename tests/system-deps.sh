@@ -4,7 +4,7 @@ set -eu
 PKGS="xvfb openbox trayer xdotool x11-utils wmctrl xterm imagemagick \
 libxcb-cursor0 libegl1 libgl1 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \
 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libdbus-1-3 fonts-dejavu-core \
-dbus dbus-x11 gnome-keyring desktop-file-utils"
+dbus dbus-x11 gnome-keyring desktop-file-utils nodejs"
 
 command -v dpkg-query >/dev/null 2>&1 || { echo "system-deps: not a Debian system; install the equivalents of: $PKGS" >&2; exit 0; }
 missing=""
