@@ -84,6 +84,19 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _match_row(m: Any, **extra: Any) -> dict[str, Any]:
+    """One `match --json` / `pack test --json` object (DESIGN.md's contract), best first."""
+    row = {
+        "pack": m.pack,
+        "card": m.card,
+        "title": m.title,
+        "summary": m.summary,
+        "score": round(m.score, 4),
+        "dwell": m.dwell,
+    }
+    return {**row, **extra, "reasons": m.reasons}
+
+
 def cmd_match(args: argparse.Namespace) -> int:
     from app.core.context import Context
 
@@ -94,18 +107,7 @@ def cmd_match(args: argparse.Namespace) -> int:
         services.close()
     context = Context(app=args.app.strip().lower(), title=args.title or "", backend="cli")
     matches = matcher.match(context, limit=args.limit)
-    rows = [
-        {
-            "pack": m.pack,
-            "card": m.card,
-            "title": m.title,
-            "summary": m.summary,
-            "score": round(m.score, 4),
-            "dwell": m.dwell,
-            "reasons": m.reasons,
-        }
-        for m in matches
-    ]
+    rows = [_match_row(m) for m in matches]
     if args.json:
         _print_json(rows, sys.stdout)
     elif not rows:
@@ -371,19 +373,7 @@ def cmd_pack_test(args: argparse.Namespace) -> int:
 
     context = Context(app=args.app.strip().lower(), title=args.title or "", backend="cli")
     matches = matcher.match(context, limit=args.limit)
-    rows = [
-        {
-            "pack": m.pack,
-            "card": m.card,
-            "title": m.title,
-            "summary": m.summary,
-            "score": round(m.score, 4),
-            "dwell": m.dwell,
-            "draft": m.card in drafts,
-            "reasons": m.reasons,
-        }
-        for m in matches
-    ]
+    rows = [_match_row(m, draft=m.card in drafts) for m in matches]
     if args.json:
         _print_json(rows, sys.stdout)
         return EXIT_OK
