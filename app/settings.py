@@ -108,8 +108,16 @@ SCHEMA: tuple[Setting, ...] = (
     ),
     _s("packs.require_signatures", False, "Install only packs signed by a trusted key."),
     _s("packs.trusted_keys", [], "Trusted publisher Ed25519 public keys (base64)."),
-    _s("upload.allowed", False, "The organisation allows anonymised aggregate uploads (policy)."),
-    _s("upload.enabled", False, "The person has turned anonymised aggregate uploads on."),
+    _s(
+        "upload.allowed",
+        False,
+        "Your organisation allows anonymised usage reports (set by policy).",
+    ),
+    _s(
+        "upload.enabled",
+        False,
+        "Share anonymised usage reports: counts only, never titles or keystrokes.",
+    ),
     _s("upload.endpoint", "", "Where reports go: an https URL (plain http only to loopback)."),
     _s("upload.kind", "https", "Upload sink.", choices=("https", "xapi")),
     _s("upload.cohort", "", "Optional cohort label (e.g. a team), set by the admin policy only."),
