@@ -182,6 +182,31 @@ CREATE TABLE card_state (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (CATALOG, SYNC, PERSON)
+# Migration 4: reports waiting to be uploaded (see store.outbox), and an index for building them.
+#
+# `outbox`: one row per report day, holding the exact bytes that are (or were) sent, so a retry
+# sends the same batch_id and the same counts. Rows stay after delivery (`delivered_at` set) so
+# a day is never reported twice; pending rows are capped by store.outbox, never dropped.
+# `usage_events_for_reports` lists the events in GROUP BY order (kind, pack, card, app) with the
+# time and result count beside them: a day's report can then count a large log in index order
+# instead of sorting every event of the day (store.reports picks the cheaper of the two).
+OUTBOX = """
+CREATE TABLE outbox (
+    batch_id     TEXT PRIMARY KEY,
+    day          TEXT NOT NULL UNIQUE,
+    payload      BLOB NOT NULL,
+    created_at   REAL NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    next_attempt REAL NOT NULL,
+    last_error   TEXT,
+    delivered_at REAL
+);
+CREATE INDEX outbox_pending ON outbox(next_attempt) WHERE delivered_at IS NULL;
+
+CREATE INDEX usage_events_for_reports
+    ON usage_events(kind, pack_id, card_id, app_id, ts, results);
+"""
+
+MIGRATIONS: tuple[str, ...] = (CATALOG, SYNC, PERSON, OUTBOX)
 
 SCHEMA_VERSION = len(MIGRATIONS)
