@@ -78,3 +78,10 @@ def active_days(
         if row is not None:
             found.append(day)
     return found
+
+
+def known_app_ids(db: sqlite_utils.Database) -> set[str]:
+    """Every app id the installed packs know (alias targets and raw trigger apps), lower-cased:
+    only these are named in a report; any other app is `other`."""
+    rows = db.conn.execute("SELECT app_id FROM apps UNION SELECT app_ref FROM triggers")
+    return {str(row[0]).strip().lower() for row in rows if row[0]}
