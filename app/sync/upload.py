@@ -173,8 +173,12 @@ class HttpsSink:
 
 
 class XapiSink:
-    """Statements to an LRS, one PUT per statement with its deterministic id: 204 stored,
-    409 already there (from an earlier try): both count as delivered, so nothing doubles."""
+    """A report's statements to an LRS in one POST, each with its deterministic id.
+
+    The LRS stores a batch atomically and skips statements it already has: a retry of a report
+    whose first answer was lost gets 204 (nothing new) or 409 (an id it holds), never a
+    duplicate; both count as delivered.
+    """
 
     def __init__(
         self,
@@ -205,26 +209,22 @@ class XapiSink:
         return statements(pending.payload, self._org, self._home)
 
     def deliver(self, pending: Pending) -> Outcome:
-        sent = 0
-        for statement in self.statements(pending):
-            url = f"{self.url}?statementId={statement['id']}"
-            body = json.dumps(statement, sort_keys=True, separators=(",", ":")).encode("utf-8")
-            answer = self._client.send(
-                "PUT",
-                url,
-                body,
-                {
-                    "Authorization": self._auth,
-                    "Content-Type": "application/json",
-                    "X-Experience-API-Version": XAPI_VERSION,
-                },
-            )
-            if answer.status in (200, 204, 409):
-                sent += 1
-                continue
-            wait = retry_after(answer, self._clock()) if answer.status in (429, 503) else None
-            return Outcome(False, _problem(self.url, answer), wait)
-        return Outcome(True, f"report for {pending.day} delivered ({sent} statements)")
+        batch = self.statements(pending)
+        body = json.dumps(batch, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        answer = self._client.send(
+            "POST",
+            self.url,
+            body,
+            {
+                "Authorization": self._auth,
+                "Content-Type": "application/json",
+                "X-Experience-API-Version": XAPI_VERSION,
+            },
+        )
+        if answer.status in (200, 204, 409):
+            return Outcome(True, f"report for {pending.day} delivered ({len(batch)} statements)")
+        wait = retry_after(answer, self._clock()) if answer.status in (429, 503) else None
+        return Outcome(False, _problem(self.url, answer), wait)
 
 
 class Uploader:
