@@ -31,7 +31,7 @@ from app.sync.sources import Answer, HttpClient, SourceError, check_url
 KEYRING_SERVICE = "cuecards"
 XAPI_VERSION = "1.0.3"
 UPLOAD_TIMEOUT = 30.0
-# A first report covers at most this many completed days before today.
+# After a gap (the app was not running), reports cover at most this many days before today.
 MAX_BACKFILL_DAYS = 7
 # A Retry-After beyond this is capped (a server asking for a week is asked again in a day).
 MAX_RETRY_AFTER = 86400.0
@@ -268,13 +268,17 @@ class Uploader:
         return canonical_bytes(report)
 
     def days_to_queue(self) -> list[dt.date]:
-        """Completed days with events that have no report yet: after the last queued day,
-        at most MAX_BACKFILL_DAYS back, never today."""
+        """Completed days with events that have no report yet: yesterday for the first report,
+        later the days after the last queued one (at most MAX_BACKFILL_DAYS back), never today."""
         yesterday = self.today() - dt.timedelta(days=1)
-        first = yesterday - dt.timedelta(days=MAX_BACKFILL_DAYS - 1)
         last = self.outbox.last_day()
-        if last is not None:
-            first = max(first, last + dt.timedelta(days=1))
+        if last is None:
+            # The first report covers yesterday only: earlier days stay on this computer.
+            first = yesterday
+        else:
+            first = max(
+                yesterday - dt.timedelta(days=MAX_BACKFILL_DAYS - 1), last + dt.timedelta(days=1)
+            )
         days = [first + dt.timedelta(days=i) for i in range((yesterday - first).days + 1)]
         return active_days(self._db, days, self._tz)
 

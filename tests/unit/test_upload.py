@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import keyring
 import pytest
@@ -23,7 +24,7 @@ from pytest_httpserver import HTTPServer
 
 from app.store.db import open_database
 from app.sync.sources import HttpClient
-from app.sync.upload import Uploader, read_secret
+from app.sync.upload import Uploader, next_payload_preview, read_secret
 from tests.unit.conftest import Tls
 from tests.unit.upload_helpers import (
     TOKEN,
@@ -277,6 +278,9 @@ def test_the_outbox_cap_is_reported_and_nothing_is_dropped(
         fill_usage(tmp_path / "cuecards.db", YESTERDAY.replace(day=21 - days_back))
     collector = Collector(script=[500])
     up = _uploader(tmp_path, collector.attach(https_server), tls, clock)
+    # An earlier report went out on the 16th; the app then did not run until today.
+    up.outbox.enqueue(b"{}", "earlier", YESTERDAY.replace(day=16))
+    up.outbox.mark_delivered("earlier")
     up.outbox.max_pending = 2
     status = up.run_due()
     assert status.state == "failed" and status.pending == 2
@@ -289,3 +293,20 @@ def test_the_outbox_cap_is_reported_and_nothing_is_dropped(
     assert up.run_due().delivered == 2
     assert len(collector.stored) == 4
     assert payload in collector.stored.values()
+
+
+def test_the_first_report_covers_yesterday_only(tmp_path: Path, tls: Tls) -> None:
+    for days_back in range(1, 4):
+        fill_usage(tmp_path / "cuecards.db", YESTERDAY.replace(day=21 - days_back))
+    up = _uploader(tmp_path, "https://127.0.0.1:9/reports", tls, Clock())
+    assert [p.day for p in up.prepare()] == [YESTERDAY]
+    assert up.prepare() == []
+
+
+def test_the_records_window_text_is_the_exact_next_payload(tmp_path: Path, tls: Tls) -> None:
+    up = _uploader(tmp_path, "https://127.0.0.1:9/reports", tls, Clock())
+    services = SimpleNamespace(db=up._db, settings=up.settings)
+    payload, note = up.next_payload()
+    text = next_payload_preview(services)
+    assert text.splitlines()[0] == note
+    assert text.splitlines()[1].encode() == payload
