@@ -181,20 +181,21 @@ def test_plain_http_is_refused_except_to_loopback(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def dying_server() -> Iterator[str]:
-    """A loopback server that reads half of the request, then closes the connection."""
+def dying_server(tls: Tls) -> Iterator[str]:
+    """An HTTPS server on loopback that reads the start of the request, then dies (closes the
+    connection without an answer)."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
 
     def serve() -> None:
-        conn, _ = listener.accept()
-        conn.recv(64)
-        conn.close()
+        raw, _ = listener.accept()
+        with tls.server.wrap_socket(raw, server_side=True) as conn:
+            conn.recv(64)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/reports"
+    yield f"https://127.0.0.1:{listener.getsockname()[1]}/reports"
     listener.close()
     thread.join(timeout=5)
 
@@ -203,9 +204,9 @@ def test_a_server_dying_mid_upload_leaves_the_report_queued(
     tmp_path: Path, tls: Tls, https_server: HTTPServer, dying_server: str
 ) -> None:
     clock = Clock()
-    up = _uploader(tmp_path, dying_server, None, clock)
+    up = _uploader(tmp_path, dying_server, tls, clock)
     failed = up.run_due()
-    assert failed.state == "failed"
+    assert failed.state == "failed" and "tried again later" in failed.message
     assert len(up.outbox.pending()) == 1
     collector = Collector()
     up2 = _uploader(tmp_path, collector.attach(https_server), tls, clock)
