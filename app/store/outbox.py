@@ -150,6 +150,18 @@ class Outbox:
             )
         return cursor.rowcount
 
+    def prune_delivered(self, older_than_days: float) -> int:
+        """Forget delivered reports older than `older_than_days` (usage.retention_days), except
+        the latest, which keeps the next report from covering its day again."""
+        cutoff = self._clock() - older_than_days * 86400.0
+        with write_transaction(self._db) as conn:
+            cursor = conn.execute(
+                "DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ? "
+                "AND day < (SELECT max(day) FROM outbox)",
+                (cutoff,),
+            )
+        return cursor.rowcount
+
     def _pending_count(self, conn: sqlite3.Connection) -> int:
         row = conn.execute("SELECT count(*) FROM outbox WHERE delivered_at IS NULL").fetchone()
         return int(row[0])

@@ -17,13 +17,15 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import sqlite_utils
 
 from app.core.aggregates import Noise, build_report, canonical_bytes, new_batch_id
 from app.core.consent import SettingsView, consent, noise_epsilon, policy_cohort, setting
 from app.core.xapi import statements
+from app.store.db import open_database
 from app.store.outbox import Outbox, OutboxFull, Pending
 from app.store.reports import active_days, day_counts, known_app_ids
 from app.sync.sources import Answer, HttpClient, SourceError, check_url
@@ -287,6 +289,7 @@ class Uploader:
         propagates with its message."""
         if not consent(self.settings).granted:
             return []
+        self.outbox.prune_delivered(float(self.settings.get("usage.retention_days")))
         queued = []
         for day in self.days_to_queue():
             batch_id = new_batch_id()
@@ -390,3 +393,15 @@ def next_payload_preview(services: ServicesLike) -> str:
     exact bytes of the next report (UTF-8 JSON, as sent)."""
     payload, note = Uploader(services.db, services.settings).next_payload()
     return f"{note}\n{payload.decode('utf-8')}"
+
+
+def run_upload(
+    db_path: Path, settings: SettingsView, now: bool = False, **kwargs: Any
+) -> UploadStatus:
+    """One `run_due` on a database connection of the calling thread's own, closed afterwards:
+    what the running app's daily worker thread calls (SQLite connections stay in their thread)."""
+    db, _ = open_database(db_path)
+    try:
+        return Uploader(db, settings, **kwargs).run_due(now=now)
+    finally:
+        db.close()

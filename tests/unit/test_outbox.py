@@ -112,3 +112,20 @@ def test_the_outbox_table_holds_only_report_bytes(tmp_path: Path) -> None:
         "batch_id", "day", "payload", "created_at", "attempts", "next_attempt", "last_error",
         "delivered_at",
     }  # fmt: skip
+
+
+def test_old_delivered_reports_are_forgotten_but_the_latest_day_is_kept(tmp_path: Path) -> None:
+    clock = Clock()
+    box = _outbox(tmp_path / "c.db", clock)
+    for i in range(3):
+        box.enqueue(b"x", f"b{i}", DAY + dt.timedelta(days=i))
+        box.mark_delivered(f"b{i}")
+    box.enqueue(b"x", "waiting", DAY + dt.timedelta(days=3))
+    clock.now += 200 * 86400
+    box.enqueue(b"x", "newest", DAY + dt.timedelta(days=4))
+    box.mark_delivered("newest")
+    clock.now += 1
+    assert box.prune_delivered(180) == 3
+    assert [p.batch_id for p in box.pending()] == ["waiting"]
+    assert box.last_day() == DAY + dt.timedelta(days=4)
+    assert box.get("newest") is not None

@@ -24,7 +24,13 @@ from pytest_httpserver import HTTPServer
 
 from app.store.db import open_database
 from app.sync.sources import HttpClient
-from app.sync.upload import Uploader, next_payload_preview, read_secret
+from app.sync.upload import (
+    Uploader,
+    UploadStatus,
+    next_payload_preview,
+    read_secret,
+    run_upload,
+)
 from tests.unit.conftest import Tls
 from tests.unit.upload_helpers import (
     TOKEN,
@@ -311,3 +317,29 @@ def test_the_records_window_text_is_the_exact_next_payload(tmp_path: Path, tls: 
     text = next_payload_preview(services)
     assert text.splitlines()[0] == note
     assert text.splitlines()[1].encode() == payload
+
+
+def test_a_worker_thread_uploads_on_its_own_connection(
+    tmp_path: Path, tls: Tls, https_server: HTTPServer
+) -> None:
+    fill_usage(tmp_path / "cuecards.db")
+    collector = Collector()
+    settings = TestSettings(tmp_path, collector.attach(https_server))
+    results: list[UploadStatus] = []
+    worker = threading.Thread(
+        target=lambda: results.append(
+            run_upload(
+                tmp_path / "cuecards.db",
+                settings,
+                client=HttpClient(timeout=5, ssl_context=tls.client),
+                clock=Clock(),
+                tz=UTC,
+                secrets=lambda endpoint: TOKEN,
+                known_apps=lambda: {"excel"},
+            )
+        )
+    )
+    worker.start()
+    worker.join(timeout=60)
+    assert [r.state for r in results] == ["delivered"]
+    assert len(collector.stored) == 1
