@@ -23,8 +23,11 @@ from app.core.model import CARD_ID, PACK_ID
 
 SCHEMA_VERSION = 1
 OTHER_APP = "other"
-# Per-card counts, in report order; each is the usage event kind of the same name.
+# Per-card counts, in report order, and the usage event kinds each one counts. `muted` is the
+# person silencing that card: "don't show again" (`never`), or turning the app's popups off
+# while that card was showing (a `muted` event that names the card).
 CARD_COUNTS: tuple[str, ...] = ("shown", "opened", "helpful", "unhelpful", "dismissed", "muted")
+COUNT_OF_KIND: dict[str, str] = {**{k: k for k in CARD_COUNTS}, "never": "muted"}
 _PACK_RE = re.compile(PACK_ID)
 _CARD_RE = re.compile(CARD_ID)
 _ID_MAX = 80
@@ -80,13 +83,13 @@ def count_groups(groups: Iterable[Group], known_apps: Iterable[str]) -> DayCount
         if kind == "search":
             counts.searches += n
             counts.zero_results += zero
-        elif kind in CARD_COUNTS:
+        elif kind in COUNT_OF_KIND:
             pack_id, card_id = _safe_id(pack, _PACK_RE), _safe_id(card, _CARD_RE)
             if pack_id is not None and card_id is not None:
                 per_card = counts.cards.setdefault(
                     (pack_id, card_id), dict.fromkeys(CARD_COUNTS, 0)
                 )
-                per_card[kind] += n
+                per_card[COUNT_OF_KIND[kind]] += n
     return counts
 
 

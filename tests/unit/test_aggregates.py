@@ -37,7 +37,8 @@ def _events(ts: float = START + 3600) -> list[tuple]:
         (ts, "shown", "acme.finance", "pivot-refresh", "excel", None, None),
         (ts, "helpful", "acme.finance", "pivot-refresh", None, None, None),
         (ts, "dismissed", "acme.finance", "go-to-cell", "excel", None, None),
-        (ts, "muted", "acme.finance", "go-to-cell", "excel", None, None),
+        (ts, "never", "acme.finance", "go-to-cell", "excel", None, None),
+        (ts, "muted", None, None, "excel", None, None),  # the app, with no card showing
         (ts, "search", None, None, None, "pivot", 3),
         (ts, "search", None, None, None, "vlookup of doom", 0),
         (ts, "snoozed", None, None, None, None, None),
