@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from app.core.aggregates import CARD_COUNTS, DayCounts, build_report
-from app.core.consent import consent
 from app.services import Services
 from app.store.reports import day_counts, known_app_ids
 from app.sync.upload import Uploader, UploadWaiting, store_secret
@@ -74,10 +73,9 @@ def summary_text(report: dict[str, Any]) -> str:
 def upload(services: Services, out: TextIO) -> int:
     """One delivery attempt now; ReportFailure with the reason when consent is missing or the
     attempt fails or waits."""
-    decision = consent(services.settings)
-    if not decision.granted:
-        raise ReportFailure(decision.reason)
     status = Uploader(services.db, services.settings).run_due(now=True)
+    if status.state == "off":
+        raise ReportFailure(status.message)
     if status.state in ("failed", "waiting"):
         raise ReportFailure(f"{status.message} ({status.pending} report(s) wait in the outbox)")
     print(status.message, file=out)

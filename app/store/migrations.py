@@ -187,6 +187,8 @@ CREATE TABLE card_state (
 # `outbox`: one row per report day, holding the exact bytes that are (or were) sent, so a retry
 # sends the same batch_id and the same counts. Rows stay after delivery (`delivered_at` set) so
 # a day is never reported twice; pending rows are capped by store.outbox, never dropped.
+# `outbox_quiet`: one row, the last day on which uploads were seen turned off; that day and
+# every earlier one are never reported, even after uploads are turned on again.
 # `usage_events_for_reports` lists the events in GROUP BY order (kind, pack, card, app) with the
 # time and result count beside them: a day's report can then count a large log in index order
 # instead of sorting every event of the day (store.reports picks the cheaper of the two).
@@ -202,6 +204,11 @@ CREATE TABLE outbox (
     delivered_at REAL
 );
 CREATE INDEX outbox_pending ON outbox(next_attempt) WHERE delivered_at IS NULL;
+
+CREATE TABLE outbox_quiet (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    quiet_through TEXT NOT NULL
+);
 
 CREATE INDEX usage_events_for_reports
     ON usage_events(kind, pack_id, card_id, app_id, ts, results);

@@ -98,6 +98,23 @@ class Outbox:
         row = self._db.conn.execute("SELECT max(day) FROM outbox").fetchone()
         return dt.date.fromisoformat(row[0]) if row and row[0] else None
 
+    def quiet_through(self) -> dt.date | None:
+        """The last day on which uploads were seen off (never reported), or None."""
+        row = self._db.conn.execute("SELECT quiet_through FROM outbox_quiet").fetchone()
+        return dt.date.fromisoformat(row[0]) if row else None
+
+    def mark_quiet(self, day: dt.date) -> None:
+        """Remember that uploads were off on `day`: it and earlier days are never reported."""
+        if (self.quiet_through() or dt.date.min) >= day:
+            return
+        with write_transaction(self._db) as conn:
+            conn.execute(
+                "INSERT INTO outbox_quiet (id, quiet_through) VALUES (1, ?) "
+                "ON CONFLICT (id) DO UPDATE SET "
+                "quiet_through = max(quiet_through, excluded.quiet_through)",
+                (day.isoformat(),),
+            )
+
     def pending(self) -> list[Pending]:
         """Every report not yet delivered, oldest day first."""
         return self._select("WHERE delivered_at IS NULL ORDER BY day")

@@ -271,7 +271,8 @@ class Uploader:
 
     def days_to_queue(self) -> list[dt.date]:
         """Completed days with events that have no report yet: yesterday for the first report,
-        later the days after the last queued one (at most MAX_BACKFILL_DAYS back), never today."""
+        later the days after the last queued one (at most MAX_BACKFILL_DAYS back), never today,
+        and never a day on which uploads were seen turned off."""
         yesterday = self.today() - dt.timedelta(days=1)
         last = self.outbox.last_day()
         if last is None:
@@ -281,6 +282,9 @@ class Uploader:
             first = max(
                 yesterday - dt.timedelta(days=MAX_BACKFILL_DAYS - 1), last + dt.timedelta(days=1)
             )
+        quiet = self.outbox.quiet_through()
+        if quiet is not None:
+            first = max(first, quiet + dt.timedelta(days=1))
         days = [first + dt.timedelta(days=i) for i in range((yesterday - first).days + 1)]
         return active_days(self._db, days, self._tz)
 
@@ -288,6 +292,7 @@ class Uploader:
         """Queue the reports of completed days (only while consent is granted); OutboxFull
         propagates with its message."""
         if not consent(self.settings).granted:
+            self.outbox.mark_quiet(self.today())
             return []
         self.outbox.prune_delivered(float(self.settings.get("usage.retention_days")))
         queued = []
@@ -300,23 +305,30 @@ class Uploader:
         """The exact bytes that go next, and a line that says what they are.
 
         With consent, completed days are queued first, so the bytes shown are the queued ones,
-        batch_id included. Without consent nothing is queued: the preview is the report that
-        would be queued for the latest completed day (its batch_id is drawn when it is queued).
+        batch_id included. Without consent nothing is queued (and today is remembered as a
+        day with uploads off, never to be reported): the preview is then the report of the
+        latest completed day, to show what a report holds.
         """
-        if consent(self.settings).granted:
-            try:
-                self.prepare()
-            except OutboxFull as exc:
-                waiting = self.outbox.pending()
-                return waiting[0].payload, f"next upload: report for {waiting[0].day}; {exc}"
+        try:
+            self.prepare()
+        except OutboxFull as exc:
+            waiting = self.outbox.pending()
+            return waiting[0].payload, f"next upload: report for {waiting[0].day}; {exc}"
         waiting = self.outbox.pending()
         if waiting:
             head = waiting[0]
             more = f" ({len(waiting) - 1} more waiting)" if len(waiting) > 1 else ""
             return head.payload, f"next upload: the queued report for {head.day}{more}"
         day = self.today() - dt.timedelta(days=1)
-        note = consent(self.settings).reason
-        return self.report_bytes(day), f"{note}; this is the report for {day} if they were on"
+        decision = consent(self.settings)
+        if decision.granted:
+            note = f"nothing is waiting; a report for {day} would look like this"
+        else:
+            note = (
+                f"{decision.reason}. Days with uploads off are never sent; this is what a "
+                f"report holds (the one for {day})"
+            )
+        return self.report_bytes(day), note
 
     def sink(self) -> Sink:
         """The sink `upload.kind` names, with its secret; UploadWaiting when one is missing."""
@@ -349,6 +361,7 @@ class Uploader:
         """
         decision = consent(self.settings)
         if not decision.granted:
+            self.outbox.mark_quiet(self.today())
             return UploadStatus("off", decision.reason, pending=len(self.outbox.pending()))
         try:
             self.prepare()

@@ -343,3 +343,22 @@ def test_a_worker_thread_uploads_on_its_own_connection(
     worker.join(timeout=60)
     assert [r.state for r in results] == ["delivered"]
     assert len(collector.stored) == 1
+
+
+def test_days_with_uploads_off_are_never_reported(
+    tmp_path: Path, tls: Tls, https_server: HTTPServer
+) -> None:
+    clock = Clock()
+    collector = Collector()
+    url = collector.attach(https_server)
+    up = _uploader(tmp_path, url, tls, clock, enabled=False)
+    assert up.run_due().state == "off"  # seen off on the 21st
+    fill_usage(tmp_path / "cuecards.db", YESTERDAY.replace(day=21))
+    fill_usage(tmp_path / "cuecards.db", YESTERDAY.replace(day=22))
+    up.settings.set("upload.enabled", True)  # type: ignore[attr-defined]
+    assert up.run_due().state == "idle"  # the 20th had uploads off
+    clock.now += 86400  # the 22nd: the 21st had uploads off too
+    assert up.run_due().state == "idle"
+    clock.now += 86400  # the 23rd: the 22nd is the first day fully with uploads on
+    assert up.run_due().delivered == 1
+    assert [json.loads(b)["day"] for b in collector.stored.values()] == ["2026-11-22"]
