@@ -703,6 +703,27 @@ def cmd_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- report -----------------------------------------------------------------------------------
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from app import report_cmd
+
+    services = _services(args, demo=False)
+    try:
+        if args.report_command == "preview":
+            return report_cmd.preview(services, args.json, sys.stdout, sys.stderr)
+        if args.report_command == "upload":
+            return report_cmd.upload(services, sys.stdout)
+        if args.report_command == "secret":
+            return report_cmd.store(services, sys.stdin)
+        return report_cmd.export(services, args.format, args.days, sys.stdout)
+    except report_cmd.ReportFailure as exc:
+        raise Failure(str(exc)) from None
+    finally:
+        services.close()
+
+
 # --- doctor, run ------------------------------------------------------------------------------
 
 
@@ -862,6 +883,21 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("value", nargs="?")
     config.add_argument("--json", action="store_true")
     config.set_defaults(func=cmd_config)
+
+    report = sub.add_parser("report", help="anonymised daily reports: preview, upload, export")
+    report_sub = _Subparsers(
+        report.add_subparsers(dest="report_command", metavar="ACTION", required=True), common
+    )
+    preview = report_sub.add_parser("preview", help="show the next report exactly as it is sent")
+    preview.add_argument("--json", action="store_true", help="only the exact bytes that are sent")
+    report_sub.add_parser("upload", help="try to deliver waiting reports now (needs consent)")
+    report_sub.add_parser(
+        "secret", help="store the upload token (or LRS key:secret) in the keyring"
+    )
+    export = report_sub.add_parser("export", help="local per-day counts for a spreadsheet")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--days", type=_positive_int, default=30, metavar="N")
+    report.set_defaults(func=cmd_report)
 
     doctor = sub.add_parser("doctor", help="check display, data dir, database, packs, policy…")
     doctor.add_argument("--json", action="store_true")

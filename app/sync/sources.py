@@ -199,6 +199,22 @@ class _CheckedRedirect(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Never follow a redirect of a request with a body: the 3xx comes back as the answer."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[override]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The server's answer to a request with a body (uploads): status, headers, a short body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
 class HttpClient:
     """Blocking HTTP GETs with TLS verification, a timeout, a size cap and validators.
 
@@ -221,6 +237,38 @@ class HttpClient:
         self._direct = urllib.request.build_opener(
             urllib.request.ProxyHandler({}), https, _CheckedRedirect()
         )
+        self._send_opener = urllib.request.build_opener(https, _NoRedirect())
+        self._send_direct = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), https, _NoRedirect()
+        )
+
+    def send(
+        self, method: str, url: str, body: bytes, headers: dict[str, str], max_bytes: int = MIB
+    ) -> Answer:
+        """One request with a body (POST or PUT) under the same URL rules and TLS checks as
+        `get`; any HTTP status is returned (redirects too, never followed). Network, TLS and
+        timeout problems raise SourceError."""
+        check_url(url)
+        sent = {"User-Agent": f"Cuecards/{__version__}", "Accept-Encoding": "identity", **headers}
+        request = urllib.request.Request(url, data=body, headers=sent, method=method)
+        host = urllib.parse.urlsplit(url).hostname or ""
+        opener = self._send_direct if is_loopback(host) else self._send_opener
+        self.requests += 1
+        try:
+            with opener.open(request, timeout=self.timeout) as response:
+                return Answer(response.status, dict(response.headers), response.read(max_bytes))
+        except urllib.error.HTTPError as exc:
+            with exc:
+                data = exc.read(max_bytes) if exc.fp is not None else b""
+            return Answer(exc.code, dict(exc.headers or {}), data)
+        except TimeoutError:
+            raise SourceError(_timeout_problem(url, self.timeout)) from None
+        except urllib.error.URLError as exc:
+            raise SourceError(_network_problem(url, exc.reason, self.timeout)) from None
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            raise SourceError(
+                f"{url}: the request failed ({exc}); it is tried again later"
+            ) from None
 
     def get(
         self,

@@ -117,7 +117,7 @@ def test_a_failing_migration_changes_nothing(
 ) -> None:
     path = tmp_path / "cuecards.db"
     _fill(path, packs=1)
-    broken = "CREATE TABLE outbox (id INTEGER PRIMARY KEY);\nINSERT INTO no_such_table VALUES (1);"
+    broken = "CREATE TABLE not_yet (id INTEGER PRIMARY KEY);\nINSERT INTO no_such_table VALUES (1);"
     monkeypatch.setattr(store_db, "MIGRATIONS", (*MIGRATIONS, broken))
     monkeypatch.setattr(store_db, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(DatabaseError, match="no such table: no_such_table"):
@@ -125,7 +125,7 @@ def test_a_failing_migration_changes_nothing(
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-    assert "outbox" not in tables
+    assert "not_yet" not in tables
     assert _aside_files(tmp_path) == []
 
 
