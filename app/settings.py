@@ -34,6 +34,7 @@ class Setting:
     maximum: float | None = None
     choices: tuple[str, ...] = ()
     lockable: bool = True
+    policy_only: bool = False  # only the admin policy sets it; the person's value is ignored
 
 
 def _s(key: str, default: Value, doc: str, **kw: Any) -> Setting:
@@ -112,6 +113,7 @@ SCHEMA: tuple[Setting, ...] = (
         "upload.allowed",
         False,
         "Your organisation allows anonymised usage reports (set by policy).",
+        policy_only=True,
     ),
     _s(
         "upload.enabled",
@@ -120,7 +122,31 @@ SCHEMA: tuple[Setting, ...] = (
     ),
     _s("upload.endpoint", "", "Where reports go: an https URL (plain http only to loopback)."),
     _s("upload.kind", "https", "Upload sink.", choices=("https", "xapi")),
-    _s("upload.cohort", "", "Optional cohort label (e.g. a team), set by the admin policy only."),
+    _s(
+        "upload.cohort",
+        "",
+        "Optional cohort label (e.g. a team), set by the admin policy only.",
+        policy_only=True,
+    ),
+    _s(
+        "upload.noise_epsilon",
+        0.0,
+        "Laplace noise on every uploaded count, scale 1/epsilon (0: no noise).",
+        minimum=0,
+        maximum=100,
+    ),
+    _s(
+        "upload.org_account",
+        "",
+        "The organisation's opaque xAPI account name (the statements' actor).",
+        policy_only=True,
+    ),
+    _s(
+        "upload.org_homepage",
+        "https://cuecards.example/orgs",
+        "The homePage of the organisation's xAPI account.",
+        policy_only=True,
+    ),
     _s("usage.retention_days", 180, "Days the local usage log is kept.", minimum=1, maximum=3650),
     _s("ui.autostart", False, "Start Cuecards at login."),
 )
@@ -274,7 +300,7 @@ class Settings:
         setting = lookup(key)
         if key in self.policy.locked:
             return self.policy.locked[key]
-        if key in self._user:
+        if key in self._user and not setting.policy_only:
             return self._user[key]
         return self.policy.defaults.get(key, setting.default)
 
@@ -282,24 +308,30 @@ class Settings:
         return self.get(key)
 
     def is_locked(self, key: str) -> bool:
-        return key in self.policy.locked
+        """Locked by the policy, or a key only the policy may set."""
+        return key in self.policy.locked or lookup(key).policy_only
 
     def origin(self, key: str) -> str:
         """Where the effective value comes from: policy-lock, user, policy-default or default."""
-        lookup(key)
+        setting = lookup(key)
         if key in self.policy.locked:
             return "locked"
-        if key in self._user:
+        if key in self._user and not setting.policy_only:
             return "user"
         return "policy" if key in self.policy.defaults else "default"
 
     def set(self, key: str, raw: object) -> Value:
         """Validate and store the person's value; refuses a policy-locked key with the reason."""
         setting = lookup(key)
-        if self.is_locked(key):
+        if key in self.policy.locked:
             raise SettingError(
                 f"{key} is locked by the administrator's policy "
                 f"({self.policy.path}); it stays {self.policy.locked[key]!r}"
+            )
+        if setting.policy_only:
+            raise SettingError(
+                f"{key} can only be set by your administrator's policy "
+                f"({self.policy.path or default_policy_path()}); it is {self.get(key)!r}"
             )
         value = parse_value(setting, raw)
         self._user[key] = value

@@ -10,14 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.settings import SettingError, Value
-
-# Settings this feature reads that the schema may not define yet: the value used until it does.
-OPTIONAL_DEFAULTS: dict[str, Value] = {
-    "upload.noise_epsilon": 0.0,
-    "upload.org_account": "",
-    "upload.org_homepage": "https://cuecards.example/orgs",
-}
+from app.settings import Value
 
 
 class SettingsView(Protocol):
@@ -59,16 +52,6 @@ def consent(settings: SettingsView) -> Consent:
     return Consent(bool(settings.get("upload.allowed")), bool(settings.get("upload.enabled")))
 
 
-def setting(settings: SettingsView, key: str) -> Value:
-    """A setting's value, or this module's default for a key the schema does not define yet."""
-    try:
-        return settings.get(key)
-    except SettingError:
-        if key in OPTIONAL_DEFAULTS:
-            return OPTIONAL_DEFAULTS[key]
-        raise
-
-
 def policy_cohort(settings: SettingsView) -> str | None:
     """The cohort label when the admin policy set it (locked or as its default), else None:
     a label the person typed is never sent."""
@@ -80,7 +63,7 @@ def policy_cohort(settings: SettingsView) -> str | None:
 
 def noise_epsilon(settings: SettingsView) -> float | None:
     """The Laplace noise epsilon, or None when noise is off (0, the default)."""
-    raw = setting(settings, "upload.noise_epsilon")
+    raw = settings.get("upload.noise_epsilon")
     try:
         value = float(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError):

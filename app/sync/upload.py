@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from app.core.aggregates import Noise, build_report, canonical_bytes, new_batch_id
-from app.core.consent import SettingsView, consent, noise_epsilon, policy_cohort, setting
+from app.core.consent import SettingsView, consent, noise_epsilon, policy_cohort
 from app.core.xapi import statements
 from app.store.db import open_database
 from app.store.outbox import Outbox, OutboxFull, Pending
@@ -347,8 +347,8 @@ class Uploader:
             return XapiSink(
                 endpoint,
                 secret,
-                str(setting(self.settings, "upload.org_account")),
-                str(setting(self.settings, "upload.org_homepage")),
+                str(self.settings.get("upload.org_account")),
+                str(self.settings.get("upload.org_homepage")),
                 self._client,
                 self._clock,
             )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from app.core.consent import consent, noise_epsilon, policy_cohort
-from app.settings import Policy, Settings
+from app.settings import Policy, SettingError, Settings
 
 
 def test_uploads_need_the_policy_and_the_person() -> None:
@@ -26,14 +28,15 @@ def test_the_person_can_always_turn_uploads_off(tmp_path: Path) -> None:
 
 def test_the_cohort_counts_only_when_the_policy_sets_it(tmp_path: Path) -> None:
     mine = Settings(tmp_path / "a", Policy.empty())
-    mine.set("upload.cohort", "my-team")
-    assert policy_cohort(mine) is None
+    with pytest.raises(SettingError, match="can only be set by your administrator's policy"):
+        mine.set("upload.cohort", "my-team")
+    (tmp_path / "a").mkdir(exist_ok=True)
+    (tmp_path / "a" / "settings.json").write_text('{"upload.cohort": "hand-edited"}')
+    assert policy_cohort(Settings(tmp_path / "a", Policy.empty())) is None
     locked = Settings(tmp_path / "b", Policy(None, {"upload.cohort": "finance"}, {}))
     assert policy_cohort(locked) == "finance"
     default = Settings(tmp_path / "c", Policy(None, {}, {"upload.cohort": "sales"}))
     assert policy_cohort(default) == "sales"
-    default.set("upload.cohort", "overridden-by-me")
-    assert policy_cohort(default) is None
 
 
 def test_noise_is_off_unless_a_positive_epsilon_is_set(tmp_path: Path) -> None:

@@ -123,3 +123,16 @@ def test_readme_settings_table_is_generated_from_the_schema() -> None:
     start, end = "<!-- settings:start -->\n", "<!-- settings:end -->"
     section = readme.split(start, 1)[1].split(end, 1)[0]
     assert section == markdown_table(), "README settings table is stale: run make docs"
+
+
+def test_policy_only_keys_cannot_be_set_by_the_person(tmp_path: Path) -> None:
+    """Consent needs the organisation's yes: a person cannot grant it to themselves."""
+    settings = Settings(tmp_path)
+    with pytest.raises(SettingError, match="upload.allowed can only be set by your administrator"):
+        settings.set("upload.allowed", "true")
+    (tmp_path / "settings.json").write_text('{"upload.allowed": true, "upload.cohort": "me"}')
+    settings = Settings(tmp_path)
+    assert settings.get("upload.allowed") is False and settings.get("upload.cohort") == ""
+    assert settings.is_locked("upload.allowed")
+    allowed = Settings(tmp_path, Policy(None, {"upload.allowed": True}, {}))
+    assert allowed.get("upload.allowed") is True and allowed.origin("upload.allowed") == "locked"

@@ -22,6 +22,7 @@ import pytest
 from keyring.backends import fail
 from pytest_httpserver import HTTPServer
 
+from app.settings import SettingError
 from app.store.db import open_database
 from app.sync.sources import HttpClient
 from app.sync.upload import (
@@ -103,8 +104,10 @@ def test_the_preview_bytes_are_the_bytes_the_collector_receives(
 
 
 def test_a_cohort_the_person_set_is_never_sent(tmp_path: Path, tls: Tls) -> None:
+    (tmp_path / "settings.json").write_text('{"upload.cohort": "my-own-label"}')
     up = _uploader(tmp_path, "https://127.0.0.1:9/reports", tls, Clock())
-    up.settings.set("upload.cohort", "my-own-label")  # type: ignore[attr-defined]
+    with pytest.raises(SettingError, match="can only be set by your administrator's policy"):
+        up.settings.set("upload.cohort", "my-own-label")  # type: ignore[attr-defined]
     payload, _ = up.next_payload()
     assert b"my-own-label" not in payload and "cohort" not in json.loads(payload)
 

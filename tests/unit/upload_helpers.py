@@ -12,7 +12,7 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from app.settings import Policy, SettingError, Settings, Value
+from app.settings import Policy, Settings, Value
 from app.store.db import open_database
 from app.store.usage import UsageLog
 
@@ -34,7 +34,7 @@ class Clock:
 
 
 class TestSettings:
-    """Real Settings under a real policy, plus values for keys the schema does not define yet."""
+    """Real Settings under a real policy that fixes the upload keys a test chooses."""
 
     __test__ = False
 
@@ -56,25 +56,18 @@ class TestSettings:
         }
         if cohort is not None:
             locked["upload.cohort"] = cohort
+        locked.update(extra or {})
         self.inner = Settings(data_dir, Policy(None, locked, {}))
         self.inner.set("upload.enabled", enabled)
-        self.extra = dict(extra or {})
 
     def get(self, key: str) -> Value:
-        if key in self.extra:
-            return self.extra[key]
         return self.inner.get(key)
 
     def origin(self, key: str) -> str:
-        if key in self.extra:
-            return "locked"
         return self.inner.origin(key)
 
     def set(self, key: str, value: Value) -> None:
-        try:
-            self.inner.set(key, value)
-        except SettingError:
-            self.extra[key] = value
+        self.inner.set(key, value)
 
 
 def fill_usage(path: Path, day: dt.date = YESTERDAY, query: str = "vlookup") -> None:
