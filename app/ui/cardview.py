@@ -168,6 +168,9 @@ QTextBrowser {{ background: {s.surface}; color: {s.text}; border: none; }}
         self.browser.setHtml(html)
         self._set_voted(None)
         self.show()
+        # The person asked for this card (Open): bring it to the front with the keyboard.
+        self.raise_()
+        self.activateWindow()
 
     def card_ids(self) -> tuple[str, str] | None:
         """(pack, card) of the card shown."""

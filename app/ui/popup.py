@@ -92,6 +92,9 @@ class Popup(QWidget):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._expire)
         self._build()
+        # Create the native window now: the first card then shows as fast as later ones,
+        # and its screen can be chosen before it is mapped.
+        self.winId()
 
     # The companion's interface.
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication, QPainter, QPen, QPixmap
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +113,25 @@ code {{ font-family: monospace; background-color: {s.kbd_bg}; }}
 pre {{ font-family: monospace; background-color: {s.kbd_bg}; }}
 a {{ color: {s.accent}; }}
 """
+
+
+def lock_pixmap(size: int, color: str, ratio: float = 1.0) -> QPixmap:
+    """A small padlock drawn with the painter, so it needs no icon theme or emoji font."""
+    pixmap = QPixmap(round(size * ratio), round(size * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    pen = QPen(QColor(color))
+    pen.setWidthF(max(1.5, size / 9))
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    shackle = QRectF(size * 0.3, size * 0.1, size * 0.4, size * 0.5)
+    painter.drawArc(shackle, 0, 180 * 16)
+    painter.drawLine(QPointF(shackle.left(), size * 0.35), QPointF(shackle.left(), size * 0.48))
+    painter.drawLine(QPointF(shackle.right(), size * 0.35), QPointF(shackle.right(), size * 0.48))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(color))
+    painter.drawRoundedRect(QRectF(size * 0.18, size * 0.45, size * 0.64, size * 0.47), 2, 2)
+    painter.end()
+    return pixmap

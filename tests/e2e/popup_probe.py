@@ -32,6 +32,9 @@ def make_popup(variant: str) -> Popup:
         popup.setWindowFlags(popup.windowFlags() & ~Qt.WindowType.WindowDoesNotAcceptFocus)
         popup.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, False)
         popup._refuse_focus = lambda: None  # type: ignore[method-assign]
+    # The popup creates its native window up front: create it again with these hints.
+    popup.destroy()
+    popup.winId()
     return popup
 
 

@@ -3,6 +3,7 @@ window; a click on it does let the keyboard in, and Esc then dismisses it."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.e2e
 
 TITLE = "Refresh pivot tables and data queries"
 MARGIN = 16
+ARTIFACTS = ROOT / "artifacts"
 SETTLE = 1.0  # seconds to watch for a late focus change after the popup is mapped
 
 
@@ -118,6 +120,16 @@ def focus_moved_to(x_session: XSession, wid: int, xterm: XWindow) -> bool:
     return False
 
 
+def save_screenshot(x_session: XSession, box: tuple[int, int, int, int]) -> None:
+    """The screen's bottom-right corner with the popup, for people (and the README)."""
+    if shutil.which("import") is None:
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    x, y, width, height = box
+    crop = f"{width}x{height}+{x}+{y}"
+    x_session.tool("import", "-window", "root", "-crop", crop, str(ARTIFACTS / "popup-x11.png"))
+
+
 def test_the_popup_leaves_the_active_window_active(x_session: XSession, active_xterm) -> None:
     proc, wid = show_popup(x_session, "shipped")
     try:
@@ -127,6 +139,7 @@ def test_the_popup_leaves_the_active_window_active(x_session: XSession, active_x
         assert width == 360
 
         assert not focus_moved_to(x_session, wid, active_xterm)
+        save_screenshot(x_session, (x - 200, y - 120, width + 200 + MARGIN, height + 120 + MARGIN))
 
         # A deliberate click on it lets the keyboard in; Esc then dismisses it.
         x_session.tool("xdotool", "mousemove", "--sync", str(x + 40), str(y + 16), "click", "1")
