@@ -42,12 +42,15 @@ class XObserver:
     def __init__(self, display_name: str) -> None:
         self._conn = display.Display(display_name)
         self._conn.set_error_handler(lambda *_: None)
+        # python-xlib registers some extension errors (RandR, Damage) over the core codes 0-2,
+        # so a plain BadValue would be parsed as BadRRMode and break the reply loop.
+        self._conn.display.error_classes.update(error.xerror_class)
         self._root = self._conn.screen().root
         self._active_atom = self._conn.intern_atom("_NET_ACTIVE_WINDOW")
         self._name_atom = self._conn.intern_atom("_NET_WM_NAME")
         self._utf8 = self._conn.intern_atom("UTF8_STRING")
         self._settle_atom = self._conn.intern_atom(SETTLE_ATOM)
-        self._popups: set[int] = set()
+        self._popups: dict[int, str] = {}  # mapped popups: id → title
         self._docked: set[int] = set()
         self._cond = threading.Condition()
         self._stop = threading.Event()
@@ -153,14 +156,14 @@ class XObserver:
                 return None
             if event.type == X.DestroyNotify:  # X reuses ids of clients that went away
                 self._docked.discard(event.window.id)
-                self._popups.discard(event.window.id)
+                self._popups.pop(event.window.id, None)
                 return None
             # A child of the root is reported twice (root's substructure, its own structure).
             own = event.type in (X.MapNotify, X.UnmapNotify) and event.event == event.window
             if event.type == X.MapNotify and own:
                 title = self._title(event.window)
                 if title.startswith(POPUP_PREFIX):
-                    self._popups.add(event.window.id)
+                    self._popups[event.window.id] = title
                     return Seen(now, "map", event.window.id, title)
                 return None
             if event.type == X.MapNotify and event.window.id not in self._docked:
@@ -169,8 +172,8 @@ class XObserver:
                     return Seen(now, "docked", event.window.id)
                 return None
             if event.type == X.UnmapNotify and own and event.window.id in self._popups:
-                return Seen(now, "unmap", event.window.id, self._title(event.window))
-        except error.XError:
+                return Seen(now, "unmap", event.window.id, self._popups[event.window.id])
+        except (error.XError, AttributeError):  # a window gone before we asked about it
             return None
         return None
 
