@@ -725,7 +725,12 @@ class Companion(QObject):
     # ----- the end -------------------------------------------------------------------------
 
     def quit(self) -> None:
-        """Stop watching, save the budget, let go of the single-instance socket, and quit."""
+        """Shut down and leave the event loop with the exit code."""
+        self.shutdown()
+        self.app.exit(self.exit_code)
+
+    def shutdown(self) -> None:
+        """Stop watching, save the budget, let go of the single-instance socket, hide the icon."""
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher.backend.close()
@@ -738,7 +743,6 @@ class Companion(QObject):
             timer.stop()
         if self.tray is not None:
             self.tray.hide()
-        self.app.exit(self.exit_code)
 
 
 def _settle_heap() -> None:

@@ -9,8 +9,10 @@
   bare Qt window, nothing of Cuecards), run just before: the yardstick for this machine now.
 * `startup_tray_s`: process start (just before `Popen`) → the Cuecards icon mapped inside
   trayer's panel, as the observer sees it; best and median of a few starts.
-* `rss_10k_mb`: VmRSS of the app with the 10k cards loaded, after the latency run settled.
-* `idle_cpu_60s`: utime+stime from /proc/PID/stat over 60 s with no window changes.
+* `rss_10k_mb`: VmRSS of the app with the 10k cards loaded, after the latency run settled;
+  `no_cards_mb` beside it is the same app started on a data directory without packs.
+* `idle_cpu_60s`: utime+stime from /proc/PID/stat over 60 s with no window changes, with the
+  scheduler's run time and the number of wake-ups (context switches) of all its threads.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.bench.bench_watcher import _cpu_ns, _wakeups
 from tests.bench.common import metric, percentile
 from tests.e2e.apps import start_app, stop_app
 from tests.e2e.xsession import XSession, XWindow, end_process, missing_tools
@@ -195,6 +198,24 @@ def _bare_latency(session: XSession, observer: Observer, windows: tuple) -> list
         end_process(probe)
 
 
+def _rss_without_cards(session: XSession, observer: Observer, tmp: Path) -> float:
+    """The same app with no pack at all, after a popup-free settle: what the cards cost."""
+    empty = tmp / "empty"
+    subprocess.run(
+        [sys.executable, "-m", "app", "config", "set", "packs.demo", "false"]
+        + ["--data-dir", str(empty)],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    proc, _ = _start(session, observer, empty)
+    try:
+        time.sleep(SETTLE_SECONDS)
+        return _rss_mb(proc.pid)
+    finally:
+        stop_app(proc)
+
+
 def run() -> Iterator[dict]:
     missing = missing_tools(("trayer",))
     if missing:
@@ -241,11 +262,27 @@ def run() -> Iterator[dict]:
                         bare_qt_p50_ms=round(percentile(bare, 50), 3),
                     )
                     time.sleep(SETTLE_SECONDS)
-                    yield metric("rss_10k_mb", _rss_mb(proc.pid), "MB", 85, cards=CARDS)
-                    before = _cpu_seconds(proc.pid)
+                    rss = _rss_mb(proc.pid)
+                    yield metric(
+                        "rss_10k_mb",
+                        rss,
+                        "MB",
+                        85,
+                        cards=CARDS,
+                        no_cards_mb=round(_rss_without_cards(session, observer, Path(tmp)), 1),
+                    )
+                    before = _cpu_seconds(proc.pid), _cpu_ns(proc.pid), _wakeups(proc.pid)
                     time.sleep(IDLE_SECONDS)
-                    used = _cpu_seconds(proc.pid) - before
-                    yield metric("idle_cpu_60s", used, "CPU-s", 0.05, seconds=IDLE_SECONDS)
+                    used = _cpu_seconds(proc.pid) - before[0]
+                    yield metric(
+                        "idle_cpu_60s",
+                        used,
+                        "CPU-s",
+                        0.05,
+                        seconds=IDLE_SECONDS,
+                        sched_ms=round((_cpu_ns(proc.pid) - before[1]) / 1e6, 3),
+                        wakeups=_wakeups(proc.pid) - before[2],
+                    )
                 finally:
                     code, _, err = stop_app(proc)
                     if code != 0:
