@@ -106,7 +106,7 @@ def card_document_css(s: Scheme) -> str:
     """The card body's style sheet (Qt rich text): readable line height, keys as keycaps."""
     return f"""
 body {{ color: {s.text}; }}
-p, li {{ line-height: 130%; }}
+p, li {{ line-height: 4px; -qt-line-height-type: line-distance; }}
 kbd {{ font-family: monospace; background-color: {s.kbd_bg}; color: {s.text};
        font-weight: 600; }}
 code {{ font-family: monospace; background-color: {s.kbd_bg}; }}
