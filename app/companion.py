@@ -254,8 +254,9 @@ class Companion(QObject):
         previous_app = self._context.app if self._context is not None else None
         self._context, self._context_key = ctx, key
         stored = self.usage.app_id(ctx.app)
-        # A run of switches among apps no pack knows says nothing: one row stands for it.
-        if not (stored == "other" and self._last_stored_app == "other"):
+        # One row per switch between apps as stored: title changes inside one app, and moves
+        # among apps no pack knows ("other"), would only say how often titles change.
+        if stored != self._last_stored_app:
             self.usage.record("context", app=ctx.app)
         self._last_stored_app = stored
         self.pacer.on_context(ctx.app, ctx.fullscreen, key)

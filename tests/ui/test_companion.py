@@ -100,6 +100,18 @@ def test_a_window_with_a_card_pops_it_and_the_log_keeps_app_ids_only(companion: 
     assert len(state.shown) == 1
 
 
+def test_a_context_row_is_a_switch_between_apps_not_a_title_change(
+    companion: Companion,
+) -> None:
+    companion.on_context(window(LEDGER, "Budget.xlsx"))
+    companion.on_context(window(LEDGER, "Budget (2).xlsx"))
+    for title in ("Passwords", "Bank statement.pdf"):  # two apps no pack knows
+        companion.on_context(Context(app=title.split()[0].lower(), title=title, backend="t"))
+    companion.on_context(window(NOTES))
+    apps = [e.app for e in reversed(companion.usage.events()) if e.kind == "context"]
+    assert apps == [LEDGER.app, "other", NOTES.app]
+
+
 def test_cuecards_own_windows_are_not_a_context(companion: Companion) -> None:
     companion.on_context(Context(app="e2e-ledger", title="x", backend="test", pid=os.getpid()))
     companion.on_context(Context(app="cuecards", title="Cuecards card: x", backend="test"))
