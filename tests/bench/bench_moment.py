@@ -10,7 +10,8 @@
 * `startup_tray_s`: process start (just before `Popen`) → the Cuecards icon mapped inside
   trayer's panel, as the observer sees it; best and median of a few starts.
 * `rss_10k_mb`: VmRSS of the app with the 10k cards loaded, after the latency run settled;
-  `no_cards_mb` beside it is the same app started on a data directory without packs.
+  beside it `no_cards_mb`, the same app on a data directory without packs, and
+  `bare_tray_mb`, a PySide6 tray icon that does nothing (`moment_probe --tray`).
 * `idle_cpu_60s`: utime+stime from /proc/PID/stat over 60 s with no window changes, with the
   scheduler's run time and the number of wake-ups (context switches) of all its threads.
 """
@@ -216,6 +217,27 @@ def _rss_without_cards(session: XSession, observer: Observer, tmp: Path) -> floa
         stop_app(proc)
 
 
+def _rss_bare_tray(session: XSession, observer: Observer) -> float:
+    """A bare PySide6 tray icon's resident memory, docked and settled (the yardstick)."""
+    env = {**session.env(), "PYTHONPATH": str(REPO)}
+    env.pop("QT_QPA_PLATFORM", None)
+    since = observer.mark()
+    probe = subprocess.Popen(
+        [sys.executable, "-m", "tests.bench.moment_probe", "--tray"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        observer.wait(lambda r: r["kind"] == "docked", since)
+        time.sleep(SETTLE_SECONDS)
+        return _rss_mb(probe.pid)
+    finally:
+        end_process(probe)
+
+
 def run() -> Iterator[dict]:
     missing = missing_tools(("trayer",))
     if missing:
@@ -270,6 +292,7 @@ def run() -> Iterator[dict]:
                         85,
                         cards=CARDS,
                         no_cards_mb=round(_rss_without_cards(session, observer, Path(tmp)), 1),
+                        bare_tray_mb=round(_rss_bare_tray(session, observer), 1),
                     )
                     before = _cpu_seconds(proc.pid), _cpu_ns(proc.pid), _wakeups(proc.pid)
                     time.sleep(IDLE_SECONDS)

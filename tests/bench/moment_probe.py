@@ -1,9 +1,12 @@
-"""The bench's yardstick: the same path with nothing of Cuecards in it but the X11 watcher.
+"""The bench's yardsticks: the same paths with nothing of Cuecards in them.
 
 `python -m tests.bench.moment_probe APP…` runs the project's Qt watcher driver on this X display
 and, when a window of one of the given apps becomes active, shows a bare frameless tool window
 titled `Cuecards: bare`; any other window hides it. No catalog, matcher, budget, database or
 card layout: what `bench_moment` measures for the app, minus all of Cuecards' own work.
+
+`python -m tests.bench.moment_probe --tray` is a bare PySide6 tray icon (the app's icon, WM_CLASS
+cuecards), for the resident memory of a tray app that does nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +21,23 @@ from app.desktop.detect import detect
 from app.desktop.qt_driver import QtWatcher
 
 
+def bare_tray() -> int:
+    """A tray icon and nothing else."""
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    from app.paths import resources_dir
+    from app.ui.icons import app_icon
+
+    app = QApplication(["cuecards"])
+    icon = QSystemTrayIcon(app_icon(resources_dir() / "icons"))
+    icon.show()
+    print("ready", flush=True)
+    return app.exec()
+
+
 def main(argv: list[str]) -> int:
+    if argv[1:] == ["--tray"]:
+        return bare_tray()
     apps = set(argv[1:])
     app = QApplication(["cuecards"])
     flags = (
