@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidge
 
 from app.paths import resources_dir
 from app.ui.icons import app_icon
-from app.ui.tray import FallbackWindow, TrayIcon, TrayMenu
+from app.ui.tray import SNOOZE_HOUR, SNOOZE_TOMORROW, FallbackWindow, TrayIcon, TrayMenu
 
 if TYPE_CHECKING:
     from app.core.context import Context
@@ -55,10 +55,6 @@ SEARCH_NOTE = (
     "    cuecards search WORDS\n\n(add --app excel to rank one app's cards first)"
 )
 OWN_APP = "cuecards"
-SNOOZE_HOUR = 3600
-TOMORROW = -1  # TrayMenu.snooze_requested's value for "until tomorrow morning"
-FIRST_SYNC_MAX_S = 60.0
-SYNC_JITTER = 0.1
 PRUNE_EVERY_MS = 24 * 3600 * 1000
 MAX_TIMER_MS = 2**31 - 1
 MESSAGE_MS = 8000
@@ -408,7 +404,7 @@ class Companion(QObject):
 
         assert self.pacer and self.usage and self.store
         now = self.clock()
-        if seconds == TOMORROW:
+        if seconds == SNOOZE_TOMORROW:
             until = tomorrow_morning(now, dt.datetime.now().astimezone().tzinfo)
         else:
             until = now + seconds
@@ -449,7 +445,7 @@ class Companion(QObject):
         self._decide()
 
     def mute_current_app(self) -> None:
-        """ "Never in this app" for the app in front (the last one that is not Cuecards)."""
+        """Mute the app in front (the last one that is not Cuecards): "Never in this app"."""
         assert self.pacer and self.usage and self.store
         if self._context is None:
             return
@@ -468,8 +464,8 @@ class Companion(QObject):
         self._decide()
 
     def _update_mute_entry(self) -> None:
-        """ "Never in <app>" names the app in front when a pack knows it; choosing it again for
-        a muted app allows tips there again (the menu has no checked state to show it)."""
+        """Name the app in front in "Never in <app>" when a pack knows it; choosing it again
+        for a muted app allows tips there again (the menu has no checked state to show it)."""
         assert self.pacer is not None and self.usage is not None
         app = self._context.app if self._context is not None else None
         if app is None or self.usage.app_id(app) == "other":
@@ -669,12 +665,13 @@ class Companion(QObject):
         assert self.services is not None
         self._sync_timer.stop()
         if not self.services.settings.get("packs.sources"):
-            return
+            return  # and app.sync, with its TLS and zip machinery, is never loaded
+        from app.sync.syncer import first_delay, next_delay
+
         if first:
-            delay = self._rng.uniform(0.0, FIRST_SYNC_MAX_S)
+            delay = first_delay(self._rng)
         else:
-            hours = float(self.services.settings.get("packs.sync_hours"))
-            delay = hours * 3600.0 * self._rng.uniform(1 - SYNC_JITTER, 1 + SYNC_JITTER)
+            delay = next_delay(float(self.services.settings.get("packs.sync_hours")), self._rng)
         self._sync_timer.start(min(math.ceil(delay * 1000), MAX_TIMER_MS))
 
     def _start_sync(self) -> None:
