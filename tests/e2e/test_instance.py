@@ -76,3 +76,14 @@ def test_two_data_directories_run_side_by_side(x_tray: XSession, tmp_path: Path)
     finally:
         results = [stop_app(p) for p in (first, second) if p is not None]
     assert [code for code, _, _ in results] == [0, 0]
+
+
+def test_a_bad_policy_stops_the_app_with_one_line(x_tray: XSession, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[locked]\npacing.max_per_hour = "lots"\n', encoding="utf-8")
+    proc = start_app({**x_tray.env(), "CUECARDS_POLICY": str(policy)}, tmp_path / "data")
+    _, err = proc.communicate(timeout=60)  # it quits by itself, after showing its icon
+    assert proc.returncode == 2
+    assert err.strip().splitlines() == [
+        f"cuecards: {policy}: [locked] pacing.max_per_hour: expected a whole number, got 'lots'"
+    ]
