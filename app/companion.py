@@ -9,7 +9,6 @@ memory (as a salted hash for the budget); the usage log gets app ids only.
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import gc
 import hashlib
@@ -770,25 +769,6 @@ def _quit_on_signals(app: QApplication, companion: Companion) -> QSocketNotifier
     return notifier
 
 
-def _guard_pyside_refcounts() -> None:
-    """Keep PySide6 6.12 from killing a long-running app on Python 3.10/3.11.
-
-    PySide6/shiboken6 6.12.0 returns None from every void call, and True from a signal's
-    `emit`, without taking a reference (harmless on 3.12+, where those objects are immortal).
-    On older Pythons each call takes one reference away; after a few thousand calls None or
-    True is "deallocated" and the interpreter aborts. Giving them 2**40 extra references
-    makes them as good as immortal, as on 3.12.
-    """
-    if sys.version_info >= (3, 12):
-        return
-    import PySide6
-
-    if tuple(PySide6.__version_info__[:2]) < (6, 12):
-        return
-    for singleton in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
-
-
 def run_companion(
     services: Services | Callable[[], Services], instance: SingleInstance | None = None
 ) -> int:
@@ -798,7 +778,6 @@ def run_companion(
     With `instance`, this process answers later launches; when another instance won the
     race to listen, the command is handed to it and this one exits.
     """
-    _guard_pyside_refcounts()
     # argv[0] names the X11 WM_CLASS instance: "cuecards", so windows are findable from outside.
     app = QApplication.instance() or QApplication(["cuecards"])
     app.setApplicationName("Cuecards")

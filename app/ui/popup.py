@@ -117,6 +117,7 @@ class Popup(QWidget):
         width = popup_geometry(area, 0, scale).width()
         self.setFixedWidth(width)
         layout = self.layout()
+        self.card.updateGeometry()  # a long card after a short one must grow again
         layout.activate()
         # Wrapped labels' minimum sizes assume a narrow width; the height for this width is
         # what the text needs.

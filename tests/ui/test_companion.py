@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
-from app.companion import Companion, _guard_pyside_refcounts
+from app.companion import Companion
 from app.core.context import Context
 from app.core.packs import load_pack
 from app.desktop.detect import Detection
@@ -21,8 +21,6 @@ from app.services import Services
 from app.settings import Policy
 from app.store.state import StateStore
 from tests.e2e.moment import FAST, LEDGER, MAIL, NOTES, PACK
-
-_guard_pyside_refcounts()
 
 
 class Clock:
