@@ -9,17 +9,18 @@ It sits between the catalog and the Qt widget so that the widget never touches t
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QRect, Signal
 
-from app.core.ranking import CardKey, cards_for_app, overdue_cards, palette_search
+from app.core.ranking import CardKey, listing_order, overdue_cards, palette_search
 from app.store.catalog import CardRecord, Catalog, SearchHit, TriggerRecord
 from app.ui.palette import Palette, PaletteRow
 
-LIMIT = 30
+LIMIT = 12
 # At most this many app names on a result's badge.
 BADGE_APPS = 2
 
@@ -61,7 +62,7 @@ class PaletteController(QObject):
         self._votes_source = votes
         self._record_search = record_search
         self._today = today
-        self._signature: tuple | None = None
+        self._loaded_on: dt.date | None = None
         self._by_ref: dict[str, list[_Listed]] = {}
         self._alias_of: dict[str, str] = {}
         self._aliases: dict[str, tuple[str, ...]] = {}
@@ -78,20 +79,23 @@ class PaletteController(QObject):
     # ----- what the companion calls ---------------------------------------------------------
 
     def open(self, app: str | None, area: QRect) -> None:
-        """Show the palette on `area` for a person who was in `app` (None: unknown)."""
-        self.refresh()
+        """Show the palette on `area` for a person who was in `app` (None: unknown).
+
+        Cheap: what the palette keeps in memory is re-read only on `refresh()` (and when the
+        date changed, for the review state), never on the way to the screen.
+        """
+        if self._loaded_on != self._today():
+            self.refresh()
         self._votes = self._votes_source()
         self.app = app
         self.last_query, self.last_count = "", 0
         self.palette.open_on(area, "")
 
     def refresh(self) -> None:
-        """Re-read what the palette keeps in memory when the packs or the date changed."""
+        """Re-read packs, aliases, review dates and the cards per app; call it after packs
+        were installed, updated or removed (and once at start, while the app is idle)."""
+        self._loaded_on = self._today()
         packs = self.catalog.packs()
-        signature = (self._today(), tuple((p.id, p.version, p.installed_at) for p in packs))
-        if signature == self._signature:
-            return
-        self._signature = signature
         self._pack_names = {p.id: p.name for p in packs}
         self._aliases = self.catalog.aliases()
         self._alias_of = {}
@@ -99,7 +103,7 @@ class PaletteController(QObject):
             for app_id in ids:
                 self._alias_of.setdefault(app_id, alias)
         cards = self.catalog.cards()
-        self._overdue = overdue_cards(cards, self._today())
+        self._overdue = overdue_cards(cards, self._loaded_on)
         self._by_ref = _index_by_app(cards)
 
     # ----- palette signals ------------------------------------------------------------------
@@ -151,12 +155,22 @@ class PaletteController(QObject):
         self.last_query, self.last_count = "", 0
 
     def _app_cards(self) -> list[_Listed]:
+        """The cards with a trigger for the app (directly or through an alias), in listing
+        order: a merge of the per-reference lists sorted at refresh."""
         if not self.app:
             return []
         app = self.app.strip().lower()
         refs = {app, *(alias for alias, ids in self._aliases.items() if app in ids)}
-        candidates = {id(card): card for ref in refs for card in self._by_ref.get(ref, ())}
-        return cards_for_app(candidates.values(), self._aliases, app)[:LIMIT]
+        lists = [self._by_ref[ref] for ref in sorted(refs) if ref in self._by_ref]
+        found: list[_Listed] = []
+        seen: set[tuple[str, str]] = set()
+        for card in heapq.merge(*lists, key=listing_order):
+            if (card.pack, card.id) not in seen:
+                seen.add((card.pack, card.id))
+                found.append(card)
+                if len(found) == LIMIT:
+                    break
+        return found
 
     def _badge(self, app_ids: Iterable[str]) -> str:
         names = sorted({self._alias_of.get(app_id, app_id) for app_id in app_ids})
@@ -196,4 +210,6 @@ def _index_by_app(cards: Iterable[CardRecord]) -> dict[str, list[_Listed]]:
         listed = _Listed(card.pack, card.id, card.title, card.summary, card.priority, card.triggers)
         for ref in {t.app_ref.lower() for t in card.triggers}:
             index[ref].append(listed)
+    for listed_cards in index.values():
+        listed_cards.sort(key=listing_order)
     return dict(index)

@@ -19,7 +19,7 @@ VOTE_CAP = 4
 # A card past its review date keeps this share of its score.
 OVERDUE_FACTOR = 0.75
 # Re-ranking only reorders what the catalog returns, so it asks for this many more.
-EXTRA_HITS = 10
+EXTRA_HITS = 8
 
 CardKey = tuple[str, str]
 """(pack id, card id): how the person's state names a card."""
@@ -151,5 +151,10 @@ def cards_for_app(cards: Iterable[T], aliases: Mapping[str, Sequence[str]], app:
     found = [
         card for card in cards if any(trigger.app_ref.lower() in refs for trigger in card.triggers)
     ]
-    found.sort(key=lambda card: (-card.priority, card.title.lower()))
+    found.sort(key=listing_order)
     return found
+
+
+def listing_order(card: Triggered) -> tuple[int, str]:
+    """Sort key of the empty-query list: highest priority first, then by title."""
+    return (-card.priority, card.title.lower())
