@@ -25,6 +25,8 @@ FALLBACK = (
     "or use Search… in the Cuecards tray menu"
 )
 
+_FALLBACK_SENTENCE = FALLBACK[0].upper() + FALLBACK[1:] + "."
+
 
 class HotkeyUnavailable(RuntimeError):
     """The backend cannot listen for the hotkey here; the message says why."""
@@ -129,7 +131,7 @@ class GlobalHotkey(QObject):
         else:
             name, factory = choose_backend(self._environ, self._platform)
             if name is None:
-                return HotkeyStatus(False, f"No global hotkey: {factory}. {FALLBACK}.")
+                return HotkeyStatus(False, f"No global hotkey: {factory}. {_FALLBACK_SENTENCE}")
             try:
                 backend = factory()  # type: ignore[operator]
             except (HotkeyUnavailable, ImportError, OSError) as exc:
@@ -166,5 +168,38 @@ class GlobalHotkey(QObject):
 
 
 def _cannot(combo: Combo, backend: str, exc: BaseException, mac: bool = False) -> str:
-    fallback = FALLBACK[0].upper() + FALLBACK[1:]
-    return f"{combo.label(mac)} cannot be registered ({backend}: {exc}). {fallback}."
+    return f"{combo.label(mac)} cannot be registered ({backend}: {exc}). {_FALLBACK_SENTENCE}"
+
+
+def probe_hotkey(
+    combo_text: str,
+    environ: Mapping[str, str] | None = None,
+    sys_platform: str | None = None,
+) -> HotkeyStatus:
+    """`cuecards doctor`'s check: would the hotkey work in this session? Registers it for a
+    moment (X11, Windows, macOS); on Wayland only asks whether the portal offers
+    GlobalShortcuts, since binding there may show the person a dialog."""
+    environ = os.environ if environ is None else environ
+    sys_platform = sys.platform if sys_platform is None else sys_platform
+    try:
+        combo = parse_combo(combo_text)
+    except ComboError as exc:
+        return HotkeyStatus(False, f"{exc}. Until then, {FALLBACK}.")
+    name, _ = choose_backend(environ, sys_platform)
+    if name == "portal":
+        from app.desktop.hotkey_portal import PortalHotkey
+
+        try:
+            version = PortalHotkey().check()
+        except HotkeyUnavailable as exc:
+            return HotkeyStatus(False, _cannot(combo, name, exc), name)
+        return HotkeyStatus(
+            True,
+            f"{combo.label()}: the desktop offers GlobalShortcuts (portal version {version}); "
+            "it asks you to confirm the shortcut when Cuecards starts.",
+            name,
+        )
+    hotkey = GlobalHotkey(environ=environ, sys_platform=sys_platform)
+    status = hotkey.register(combo_text, lambda: None)
+    hotkey.unregister()
+    return status

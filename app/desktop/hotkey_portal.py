@@ -108,8 +108,25 @@ class PortalHotkey:
         self._thread: threading.Thread | None = None
         self._session: str | None = None
         self._stopping = threading.Event()
+        self._version = 0
 
     def start(self, combo: Combo, emit: Callable[[], None], fail: Callable[[str], None]) -> None:
+        conn = self._connect()
+        self._conn = conn
+        self._thread = threading.Thread(
+            target=self._run, args=(conn, combo, emit, fail), name="cuecards-portal", daemon=True
+        )
+        self._thread.start()
+
+    def check(self) -> int:
+        """The portal's GlobalShortcuts version, without binding anything (for `doctor`: a
+        binding may show the person a dialog); HotkeyUnavailable when there is none."""
+        conn = self._connect()
+        conn.close()
+        return self._version
+
+    def _connect(self) -> DBusConnection:
+        """A session bus connection, once the portal confirmed it offers GlobalShortcuts."""
         try:
             conn = open_dbus_connection(bus=self._bus)
         except (OSError, KeyError, ValueError) as exc:
@@ -132,11 +149,8 @@ class PortalHotkey:
             raise HotkeyUnavailable(
                 f"this desktop's portal offers no GlobalShortcuts ({_error(version)})"
             )
-        self._conn = conn
-        self._thread = threading.Thread(
-            target=self._run, args=(conn, combo, emit, fail), name="cuecards-portal", daemon=True
-        )
-        self._thread.start()
+        self._version = int(version.body[0][1])
+        return conn
 
     def stop(self) -> None:
         self._stopping.set()

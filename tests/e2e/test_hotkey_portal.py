@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.desktop.hotkey import HotkeyUnavailable
+from app.desktop.hotkey import HotkeyUnavailable, probe_hotkey
 from app.desktop.hotkey_combo import parse_combo
 from app.desktop.hotkey_portal import DESCRIPTION, SHORTCUT_ID, PortalHotkey
 from tests.e2e.fake_portal import FakePortal
@@ -98,3 +98,18 @@ def test_a_portal_without_global_shortcuts_is_said_at_once(bus: str) -> None:
 def test_no_portal_at_all_is_said_at_once(bus: str) -> None:
     with pytest.raises(HotkeyUnavailable, match="org.freedesktop.DBus.Error.ServiceUnknown"):
         PortalHotkey(bus=bus).start(COMBO, Events().emit, Events().fail)
+
+
+def test_doctor_on_wayland_asks_the_portal_without_binding(
+    bus: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    portal = FakePortal(bus)
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus)
+    status = probe_hotkey("<ctrl>+<alt>+<space>", {"WAYLAND_DISPLAY": "wayland-0"}, "linux")
+    assert status.ok
+    assert status.message == (
+        "Ctrl+Alt+Space: the desktop offers GlobalShortcuts (portal version 1); it asks you to "
+        "confirm the shortcut when Cuecards starts."
+    )
+    assert portal.sessions == [] and portal.bound == []
+    portal.close()

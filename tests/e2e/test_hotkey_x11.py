@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import queue
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +16,7 @@ from tests.e2e.xsession import XSession
 
 pytestmark = pytest.mark.e2e
 WAIT = 10.0
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_the_hotkey_fires_once_per_press_and_not_for_other_keys(x_session: XSession) -> None:
@@ -44,3 +49,41 @@ def test_after_stop_the_hotkey_is_silent(x_session: XSession) -> None:
         assert presses.empty()
     finally:
         other.stop()
+
+
+def test_doctor_reports_the_hotkey_on_x11(x_session: XSession, tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "--data-dir", str(tmp_path), "doctor", "--json"],
+        cwd=REPO,
+        env={**x_session.env(), "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    checks = {check["name"]: check for check in json.loads(result.stdout)}
+    assert checks["hotkey"] == {
+        "name": "hotkey",
+        "status": "ok",
+        "detail": "Ctrl+Alt+Space opens the search palette (pynput).",
+    }
+
+
+def test_doctor_warns_about_a_hotkey_that_cannot_work(x_session: XSession, tmp_path) -> None:
+    env = {**x_session.env(), "PYTHONPATH": str(REPO)}
+    run = [sys.executable, "-m", "app", "--data-dir", str(tmp_path)]
+    subprocess.run(
+        [*run, "config", "set", "hotkey.palette", "<alt>+<space>"],
+        env=env,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    result = subprocess.run(
+        [*run, "doctor", "--json"], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    checks = {check["name"]: check for check in json.loads(result.stdout)}
+    assert checks["hotkey"]["status"] == "warn"
+    assert checks["hotkey"]["detail"] == (
+        "Alt+Space is registered (pynput), but on this system it also opens the window menu "
+        "(GNOME, KDE); choose another in Settings (hotkey.palette)."
+    )
