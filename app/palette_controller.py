@@ -15,8 +15,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QRect, Signal
+from PySide6.QtGui import QCursor, QGuiApplication
 
 from app.core.ranking import CardKey, listing_order, overdue_cards, palette_search
+from app.desktop.hotkey import FALLBACK_SENTENCE, GlobalHotkey, HotkeyStatus
 from app.store.catalog import CardRecord, Catalog, SearchHit, TriggerRecord
 from app.ui.palette import Palette, PaletteRow
 
@@ -213,3 +215,58 @@ def _index_by_app(cards: Iterable[CardRecord]) -> dict[str, list[_Listed]]:
     for listed_cards in index.values():
         listed_cards.sort(key=listing_order)
     return dict(index)
+
+
+class SearchPalette(QObject):
+    """The palette as the running app offers it: the global hotkey (and the tray's Search…, and
+    `cuecards palette` through the single-instance hand-off) open it on the screen under the
+    pointer, for the app the person was in. The companion wires `card_requested` to its card
+    view and shows `hotkey_problem` in the tray."""
+
+    card_requested = Signal(str, str)
+    hotkey_problem = Signal(str)
+
+    def __init__(
+        self,
+        controller: PaletteController,
+        current_app: Callable[[], str | None],
+        hotkey: GlobalHotkey | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.current_app = current_app
+        self.hotkey = hotkey if hotkey is not None else GlobalHotkey(self)
+        self.status: HotkeyStatus | None = None
+        controller.card_requested.connect(self.card_requested)
+        self.hotkey.failed.connect(self._late_failure)
+
+    def start(self, combo: str) -> HotkeyStatus:
+        """Register the hotkey (the `hotkey.palette` setting); a problem is also emitted as
+        `hotkey_problem`, so it reaches the tray and is never silently lost."""
+        self.status = self.hotkey.register(combo, self.show)
+        if not self.status.ok:
+            self.hotkey_problem.emit(self.status.message)
+        return self.status
+
+    def show(self) -> None:
+        """Open the palette (again) for the app in front, on the screen under the pointer."""
+        if self.controller.palette.isVisible():
+            self.controller.palette.activateWindow()
+            return
+        self.controller.open(self.current_app(), _active_area())
+
+    def stop(self) -> None:
+        self.hotkey.unregister()
+        self.controller.palette.close_palette()
+
+    def _late_failure(self, reason: str) -> None:
+        message = f"The search hotkey stopped working ({reason}). {FALLBACK_SENTENCE}"
+        self.status = HotkeyStatus(False, message, self.status.backend if self.status else "")
+        self.hotkey_problem.emit(message)
+
+
+def _active_area() -> QRect:
+    """The available geometry of the screen under the pointer (the primary one otherwise)."""
+    screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
+    return screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 800)

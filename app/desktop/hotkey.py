@@ -25,7 +25,7 @@ FALLBACK = (
     "or use Search… in the Cuecards tray menu"
 )
 
-_FALLBACK_SENTENCE = FALLBACK[0].upper() + FALLBACK[1:] + "."
+FALLBACK_SENTENCE = FALLBACK[0].upper() + FALLBACK[1:] + "."
 
 
 class HotkeyUnavailable(RuntimeError):
@@ -131,7 +131,7 @@ class GlobalHotkey(QObject):
         else:
             name, factory = choose_backend(self._environ, self._platform)
             if name is None:
-                return HotkeyStatus(False, f"No global hotkey: {factory}. {_FALLBACK_SENTENCE}")
+                return HotkeyStatus(False, f"No global hotkey: {factory}. {FALLBACK_SENTENCE}")
             try:
                 backend = factory()  # type: ignore[operator]
             except (HotkeyUnavailable, ImportError, OSError) as exc:
@@ -168,7 +168,7 @@ class GlobalHotkey(QObject):
 
 
 def _cannot(combo: Combo, backend: str, exc: BaseException, mac: bool = False) -> str:
-    return f"{combo.label(mac)} cannot be registered ({backend}: {exc}). {_FALLBACK_SENTENCE}"
+    return f"{combo.label(mac)} cannot be registered ({backend}: {exc}). {FALLBACK_SENTENCE}"
 
 
 def probe_hotkey(

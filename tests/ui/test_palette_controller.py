@@ -12,10 +12,12 @@ from PySide6.QtCore import QRect, Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.packs import load_pack
-from app.palette_controller import PaletteController
+from app.desktop.hotkey import GlobalHotkey
+from app.palette_controller import PaletteController, SearchPalette
 from app.paths import demo_pack_dir
 from app.store.catalog import Catalog
 from app.store.db import open_database
+from tests.ui.test_hotkey import FakeBackend
 from tests.ui.test_palette import OFFSCREEN_LIMITS
 
 pytestmark = [pytest.mark.ui, pytest.mark.qt_log_ignore(OFFSCREEN_LIMITS)]
@@ -136,3 +138,48 @@ def test_opening_and_closing_without_typing_logs_nothing(
     controller.open("excel", AREA)
     qtbot.keyClick(controller.palette.field, Qt.Key.Key_Escape)
     assert searches.events == []
+
+
+def test_the_hotkey_opens_the_palette_for_the_app_in_front(
+    controller: PaletteController, qtbot: QtBot
+) -> None:
+    backend = FakeBackend()
+    search = SearchPalette(controller, lambda: "us.zoom.xos", GlobalHotkey(backend=backend))
+    status = search.start("<ctrl>+<alt>+<space>")
+    assert status.ok
+    with qtbot.waitSignal(search.hotkey.pressed):
+        backend.press_from_another_thread()
+    assert controller.palette.isVisible()
+    assert controller.palette.windowTitle() == "Cuecards search"
+    assert "zoom-toggle-mute" in _cards(controller)
+    qtbot.keyClicks(controller.palette.field, "raise hand")
+    with qtbot.waitSignal(search.card_requested) as requested:
+        qtbot.keyClick(controller.palette.field, Qt.Key.Key_Return)
+    assert requested.args == [DEMO, "zoom-raise-hand"]
+    search.stop()
+    assert backend.stopped == 1
+
+
+def test_a_hotkey_that_cannot_work_reaches_the_tray(
+    controller: PaletteController, qtbot: QtBot
+) -> None:
+    backend = FakeBackend(refuse="another application grabbed it")
+    search = SearchPalette(controller, lambda: None, GlobalHotkey(backend=backend))
+    with qtbot.waitSignal(search.hotkey_problem) as problem:
+        search.start("<ctrl>+<alt>+<space>")
+    assert problem.args[0].startswith("Ctrl+Alt+Space cannot be registered (fake: another")
+    assert search.status is not None and not search.status.ok
+
+
+def test_a_hotkey_lost_later_reaches_the_tray(controller: PaletteController, qtbot: QtBot) -> None:
+    backend = FakeBackend()
+    search = SearchPalette(controller, lambda: None, GlobalHotkey(backend=backend))
+    search.start("<ctrl>+<alt>+<space>")
+    assert backend.fail is not None
+    with qtbot.waitSignal(search.hotkey_problem) as problem:
+        backend.fail("the desktop portal connection failed")
+    assert problem.args[0] == (
+        "The search hotkey stopped working (the desktop portal connection failed). Add a "
+        "shortcut in your desktop's keyboard settings that runs `cuecards palette`, or use "
+        "Search… in the Cuecards tray menu."
+    )
