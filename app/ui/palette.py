@@ -239,6 +239,7 @@ class Palette(QWidget):
     def close_palette(self) -> None:
         """Hide the palette; the window manager gives focus back to the previous window."""
         if self.isVisible():
+            self._was_active = False  # hiding deactivates: that is not a click away
             self.hide()
             self.closed.emit()
 
@@ -283,6 +284,7 @@ class Palette(QWidget):
     def _open_index(self, index: QModelIndex) -> None:
         row = index.data(Qt.ItemDataRole.UserRole) if index.isValid() else None
         if isinstance(row, PaletteRow):
+            self._was_active = False  # hiding deactivates: that is not a click away
             self.hide()
             self.open_requested.emit(row.pack, row.card)
 
