@@ -729,15 +729,43 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """The tray app; when one already runs for this data directory, it is asked to show itself.
+
+    The tray icon comes first: the database and the packs open once the event loop runs.
+    """
     from app.desktop.display import display_problem
+    from app.paths import data_dir
 
     problem = display_problem()
     if problem:
         raise Failure(problem)
-    services = _services(args)
+    from app.desktop.instance import SingleInstance
+
+    instance = SingleInstance(data_dir(args.data_dir))
+    if instance.try_handoff("show"):
+        _err("Cuecards is already running; it was asked to show its tray icon")
+        return EXIT_OK
     from app.companion import run_companion
 
-    return run_companion(services)
+    def open_services() -> Services:
+        from app.services import Services
+
+        return Services(data_dir(args.data_dir))
+
+    return run_companion(open_services, instance)
+
+
+def cmd_palette(args: argparse.Namespace) -> int:
+    """Ask the running tray app to open search (the hotkey's command-line twin)."""
+    from app.desktop.instance import SingleInstance
+    from app.paths import data_dir
+
+    if SingleInstance(data_dir(args.data_dir)).try_handoff("palette"):
+        return EXIT_OK
+    raise Failure(
+        "Cuecards is not running for this data directory; start it with `cuecards run` "
+        "(or search from here: cuecards search WORDS)"
+    )
 
 
 # --- parser -----------------------------------------------------------------------------------
@@ -764,6 +792,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="start the tray app (the default)")
     run.set_defaults(func=cmd_run)
+
+    palette = sub.add_parser("palette", help="open the search of the running Cuecards")
+    palette.set_defaults(func=cmd_palette)
 
     search = sub.add_parser("search", help="search every card")
     search.add_argument("query")

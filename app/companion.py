@@ -1,43 +1,140 @@
-"""The running application: owns the services and wires them to the tray (and, later, popups)."""
+"""The running application: owns the services and wires watcher → matcher → pacing → popup.
+
+Start-up shows the tray icon first; the database, the demo pack, the matcher, the saved
+attention budget and the window watcher follow once the event loop runs. Everything after is
+event-driven: a window change is matched, the budget decides, and at most one single-shot
+timer waits for the moment a pending card may show. Window titles stay in this process's
+memory (as a salted hash for the budget); the usage log gets app ids only.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import datetime as dt
+import gc
+import hashlib
+import math
+import os
+import random
+import secrets
 import signal
 import socket
 import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSocketNotifier
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from PySide6.QtCore import QObject, QRect, QSocketNotifier, QTimer, QUrl, Signal
+from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from app.paths import resources_dir
-from app.services import Services
 from app.ui.icons import app_icon
 from app.ui.tray import FallbackWindow, TrayIcon, TrayMenu
+
+if TYPE_CHECKING:
+    from app.core.context import Context
+    from app.core.matcher import Match, Matcher
+    from app.core.pacing import Pacer
+    from app.desktop.instance import SingleInstance
+    from app.desktop.qt_driver import QtWatcher
+    from app.services import Services
+    from app.store.state import StateStore
+    from app.store.usage import UsageLog
+    from app.ui.cardview import CardView
+    from app.ui.popup import Popup, PopupContent
 
 NO_TRAY = (
     "cuecards: this desktop has no system tray; showing a small Cuecards window instead "
     "(a tray host such as trayer, or your panel's tray applet, gives the usual icon)"
 )
+SEARCH_NOTE = (
+    "The search palette is not part of this version yet. Search every card from a terminal:\n\n"
+    "    cuecards search WORDS\n\n(add --app excel to rank one app's cards first)"
+)
+OWN_APP = "cuecards"
+SNOOZE_HOUR = 3600
+TOMORROW = -1  # TrayMenu.snooze_requested's value for "until tomorrow morning"
+FIRST_SYNC_MAX_S = 60.0
+SYNC_JITTER = 0.1
+PRUNE_EVERY_MS = 24 * 3600 * 1000
+MAX_TIMER_MS = 2**31 - 1
+MESSAGE_MS = 8000
 
 
-class Companion:
-    """The tray app: catalog in, menu out; quits cleanly on the menu, SIGINT or SIGTERM."""
+class Companion(QObject):
+    """The tray app: watches the window in front, offers fitting cards under the attention
+    budget, records what happened, and answers the tray menu; quits on Quit, SIGINT, SIGTERM."""
 
-    def __init__(self, app: QApplication, services: Services) -> None:
+    _sync_done = Signal(object)
+
+    def __init__(
+        self,
+        app: QApplication,
+        services: Services | Callable[[], Services],
+        instance: SingleInstance | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
         self.app = app
-        self.services = services
+        self._open_services = services if callable(services) else None
+        self.services: Services | None = None if callable(services) else services
+        self.instance = instance
+        self.clock = clock
+        self.exit_code = 0
         self.icon = app_icon(resources_dir() / "icons")
         self.menu = TrayMenu()
-        self.menu.quit_requested.connect(self.quit)
         self.tray: TrayIcon | None = None
         self.fallback: FallbackWindow | None = None
-        self.refresh_packs()
+        self._connect_menu()
 
-    def refresh_packs(self) -> None:
-        packs = self.services.catalog.packs()
-        self.menu.set_packs([f"{p.name} {p.version} ({p.card_count} cards)" for p in packs])
+        self.matcher: Matcher | None = None
+        self.usage: UsageLog | None = None
+        self.store: StateStore | None = None
+        self.pacer: Pacer | None = None
+        self.watcher: QtWatcher | None = None
+        self.popup: Popup | None = None
+        self.cardview: CardView | None = None
+        self._windows: dict[str, QWidget] = {}
+        self._salt = secrets.token_bytes(16)  # keys of window contexts mean nothing on disk
+        self._context: Context | None = None
+        self._context_key: str | None = None
+        self._matches: list[Match] = []
+        self._last_stored_app: str | None = None
+        self._shown: tuple[PopupContent, str] | None = None  # the card on screen, its app
+        self._syncing = False
+        self._rng = random.Random()
+        self._retry = self._single_shot(self._decide)
+        self._snooze_end = self._single_shot(self._snooze_ended)
+        self._sync_timer = self._single_shot(self._start_sync)
+        self._prune_timer = self._single_shot(self._prune)
+        self._sync_done.connect(self._sync_finished)
+
+    def _single_shot(self, slot: Callable[[], None]) -> QTimer:
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.timeout.connect(slot)
+        return timer
+
+    def _connect_menu(self) -> None:
+        m = self.menu
+        m.search_requested.connect(self.open_search)
+        m.recent_requested.connect(self.open_recent)
+        m.snooze_requested.connect(self.snooze)
+        m.resume_requested.connect(self.resume)
+        m.mute_current_app_requested.connect(self.mute_current_app)
+        m.packs_requested.connect(self.open_packs)
+        m.settings_requested.connect(self.open_settings)
+        m.records_requested.connect(self.open_records)
+        m.about_requested.connect(self.open_about)
+        m.quit_requested.connect(self.quit)
+
+    # ----- start-up ------------------------------------------------------------------------
 
     def show(self) -> None:
+        """The tray icon (or, with no tray host, a small window that says why)."""
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = TrayIcon(self.icon, self.menu)
             self.tray.show()
@@ -46,10 +143,610 @@ class Companion:
             self.fallback = FallbackWindow(self.icon, self.menu)
             self.fallback.show()
 
+    def start(self) -> None:
+        """Everything slower than the tray icon, run once the event loop is up."""
+        from app.core.pacing import Pacer, PacingConfig
+        from app.settings import SettingError
+        from app.store.db import DatabaseError
+        from app.store.state import StateStore
+        from app.store.usage import UsageLog
+
+        if self.services is None:
+            assert self._open_services is not None
+            try:
+                self.services = self._open_services()
+            except SettingError as exc:
+                self._fail(str(exc), 2)
+                return
+            except DatabaseError as exc:
+                self._fail(str(exc), 1)
+                return
+            except Exception as exc:  # one clear line, never a traceback
+                self._fail(f"cannot start: {type(exc).__name__}: {exc}", 1)
+                return
+        services = self.services
+        services.ensure_demo_pack()
+        for notice in services.notices:
+            self.tell(notice)
+        self.usage = UsageLog(services.db, clock=self.clock)
+        self.store = StateStore(services.db, clock=self.clock)
+        first_run = not self.store.exists()
+        state, notice = self.store.load()
+        if notice:
+            self.tell(notice)
+        self.pacer = Pacer(PacingConfig.from_settings(services.settings.get), state, self.clock)
+        self._prune()
+        self._install_matcher(services.catalog.matcher())
+        self._update_snoozed()
+        self._warm_popup()
+        self._start_watcher()
+        if first_run:
+            self.store.save(self.pacer.state)
+            self.open_welcome()
+        self._schedule_sync(first=True)
+        _settle_heap()
+
+    def _fail(self, message: str, code: int) -> None:
+        print(f"cuecards: {message}", file=sys.stderr)
+        self.exit_code = code
+        self.quit()
+
+    def _start_watcher(self) -> None:
+        from app.desktop.detect import detect
+        from app.desktop.qt_driver import QtWatcher
+        from app.desktop.watcher import BackendUnavailable
+
+        detection = detect()
+        if detection.factory is None:
+            self.tell(f"cards cannot pop up here: {detection.reason}")
+            return
+        try:
+            backend = detection.factory()
+        except BackendUnavailable as exc:
+            self.tell(f"cards cannot pop up here: {exc}")
+            return
+        if backend.warning:
+            self.tell(backend.warning)
+        self.watcher = QtWatcher(backend, self)
+        self.watcher.changed.connect(self.on_context)
+        self.watcher.lost.connect(lambda message: self.tell(f"window watching stopped: {message}"))
+        self.watcher.start()
+
+    def _warm_popup(self) -> None:
+        """Create the popup's native window now, so the first card costs no more than the next."""
+        popup = self._popup()
+        popup.ensurePolished()
+        popup.winId()
+
+    def _install_matcher(self, matcher: Matcher) -> None:
+        """Use a freshly built matcher: usage keeps the app ids it knows, the tray its packs."""
+        assert self.services is not None and self.usage is not None
+        self.matcher = matcher
+        known = set(matcher.app_ids)
+        for ids in self.services.catalog.aliases().values():
+            known.update(ids)
+        self.usage.set_known_apps(known)
+        self.refresh_packs()
+        if self._context is not None:
+            self._matches = matcher.match(self._context)
+            self._decide()
+
+    def refresh_packs(self) -> None:
+        """The tray's pack list (and the Packs window, when open)."""
+        assert self.services is not None
+        packs = self.services.catalog.packs()
+        self.menu.set_packs([f"{p.name} {p.version} ({p.card_count} cards)" for p in packs])
+        if "packs" in self._windows and self._windows["packs"].isVisible():
+            self._fill_packs(self._windows["packs"])
+
+    # ----- the moment of need --------------------------------------------------------------
+
+    def on_context(self, ctx: Context) -> None:
+        """A window change: log the app, restart the dwell, match, and ask the budget."""
+        if self.pacer is None or self.usage is None:
+            return
+        if ctx.pid == os.getpid() or ctx.app == OWN_APP:
+            return  # our own card view or dialogs: the person is still where they were
+        key = hashlib.blake2b(
+            f"{ctx.app}\0{ctx.title}".encode(), key=self._salt, digest_size=16
+        ).hexdigest()
+        new_context = key != self._context_key
+        previous_app = self._context.app if self._context is not None else None
+        self._context, self._context_key = ctx, key
+        stored = self.usage.app_id(ctx.app)
+        # A run of switches among apps no pack knows says nothing: one row stands for it.
+        if not (stored == "other" and self._last_stored_app == "other"):
+            self.usage.record("context", app=ctx.app)
+        self._last_stored_app = stored
+        self.pacer.on_context(ctx.app, ctx.fullscreen, key)
+        if ctx.app != previous_app:
+            self._update_mute_entry()
+            if self._shown is not None and self._shown[1] != ctx.app and self.popup is not None:
+                self.popup.hide_popup()  # the card was about the window the person left
+                self._shown = None
+        self._matches = self.matcher.match(ctx) if self.matcher is not None else []
+        if new_context and self._matches:
+            top = self._matches[0]
+            self.usage.record("matched", top.pack, top.card, ctx.app)
+        self._decide()
+
+    def _decide(self) -> None:
+        """Ask the budget about the current matches: show one now, or wait for `retry_at`."""
+        from app.core.pacing import Candidate
+
+        self._retry.stop()
+        if not self._matches or self.pacer is None:
+            return
+        candidates = [
+            Candidate(m.pack, m.card, m.dwell, m.priority, m.score) for m in self._matches
+        ]
+        idle = None
+        if self.pacer.config.quiet_when_idle_seconds > 0 and self.watcher is not None:
+            idle = self.watcher.backend.idle_seconds()
+        decision = self.pacer.decide(candidates, idle_seconds=idle)
+        if decision.show is not None:
+            chosen = next(m for m in self._matches if (m.pack, m.card) == decision.show.key)
+            self._show(chosen)
+        elif decision.retry_at is not None:
+            wait_ms = math.ceil(max(0.0, decision.retry_at - self.clock()) * 1000)
+            self._retry.start(min(wait_ms, MAX_TIMER_MS))
+
+    def _show(self, match: Match) -> None:
+        from app.ui.popup import PopupContent
+
+        assert self.pacer and self.usage and self.store and self.services and self._context
+        content = PopupContent(match.pack, match.card, match.title, match.summary)
+        seconds = float(self.services.settings.get("pacing.popup_seconds"))
+        self._popup().show_content(content, self._screen_area(), seconds)
+        app = self._context.app
+        self._shown = (content, app)
+        self.pacer.record_shown(match.pack, match.card)
+        self.usage.record("shown", match.pack, match.card, app)
+        self.store.mark_shown(match.pack, match.card)
+        self.store.save(self.pacer.state)
+
+    def _screen_area(self) -> QRect:
+        """The available area of the screen the person works on: the only one, or the one
+        under the pointer (the watcher reports no window geometry). Asking for the pointer is
+        an X round trip that can wait for a busy server, so a single screen skips it."""
+        screens = QGuiApplication.screens()
+        if len(screens) == 1:
+            return screens[0].availableGeometry()
+        screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
+        return screen.availableGeometry()
+
+    def _popup(self) -> Popup:
+        if self.popup is None:
+            from app.ui.popup import Popup
+
+            self.popup = Popup()
+            self.popup.action.connect(self.on_popup_action)
+        return self.popup
+
+    def on_popup_action(self, pack: str, card: str, kind: str) -> None:
+        """What the person did with a popup: log it and let the budget know."""
+        assert self.pacer and self.usage and self.store
+        app = self._shown[1] if self._shown is not None else None
+        self._shown = None
+        if kind == "open":
+            self.usage.record("opened", pack, card, app)
+            self.open_card(pack, card)
+        elif kind in ("helpful", "unhelpful"):
+            self._feedback(pack, card, kind, app)
+        elif kind == "snooze":
+            self.snooze(SNOOZE_HOUR, pack=pack, card=card, app=app)
+        elif kind == "never":
+            self.pacer.never_again(pack, card)
+            self.usage.record("never", pack, card, app)
+            self.store.save(self.pacer.state)
+        elif kind in ("dismissed", "timeout"):
+            self.usage.record(kind, pack, card, app)
+
+    def _feedback(self, pack: str, card: str, kind: str, app: str | None = None) -> None:
+        assert self.usage and self.store
+        self.usage.record(kind, pack, card, app)
+        self.store.vote(pack, card, kind)
+
+    # ----- the card view -------------------------------------------------------------------
+
+    def open_card(self, pack: str, card: str) -> None:
+        """Show a card's full text, with images from its own pack only."""
+        from app.core.render import render_card_html
+
+        assert self.services is not None
+        record = self.services.catalog.card(pack, card)
+        if record is None:
+            self.tell(f"the card {pack}/{card} is no longer installed")
+            return
+        view = self._cardview()
+        view.show_card(pack, card, record.title, render_card_html(record.body), self._media(pack))
+
+    def _cardview(self) -> CardView:
+        if self.cardview is None:
+            from app.ui.cardview import CardView
+
+            self.cardview = CardView()
+            self.cardview.feedback.connect(lambda p, c, kind: self._feedback(p, c, kind))
+            self.cardview.link_activated.connect(self._open_link)
+        return self.cardview
+
+    def _media(self, pack_id: str) -> Path | None:
+        """The `media/` folder of a pack installed from a folder; None for a `.cuepack`
+        (its images stay inside the zip and are not shown)."""
+        assert self.services is not None
+        for info in self.services.catalog.packs():
+            if info.id == pack_id:
+                folder = Path(info.source) / "media"
+                return folder if folder.is_dir() else None
+        return None
+
+    @staticmethod
+    def _open_link(url: str) -> None:
+        target = QUrl(url)
+        if target.scheme() in ("http", "https"):
+            QDesktopServices.openUrl(target)
+
+    # ----- the tray menu -------------------------------------------------------------------
+
+    def open_search(self) -> None:
+        """The tray's Search… (and `cuecards palette`): the palette is another issue."""
+        box = QMessageBox(QMessageBox.Icon.Information, "Cuecards search", SEARCH_NOTE)
+        box.setWindowIcon(self.icon)
+        self._keep("search", box)
+
+    def snooze(
+        self,
+        seconds: int,
+        *,
+        pack: str | None = None,
+        card: str | None = None,
+        app: str | None = None,
+    ) -> None:
+        """No popups for `seconds`, or until tomorrow morning when `seconds` is -1."""
+        from app.core.pacing import tomorrow_morning
+
+        assert self.pacer and self.usage and self.store
+        now = self.clock()
+        if seconds == TOMORROW:
+            until = tomorrow_morning(now, dt.datetime.now().astimezone().tzinfo)
+        else:
+            until = now + seconds
+        self.pacer.snooze(until)
+        self.usage.record("snoozed", pack, card, app)
+        self.store.save(self.pacer.state)
+        if self.popup is not None and self._shown is not None:
+            self.popup.hide_popup()
+            self._shown = None
+        self._update_snoozed()
+
+    def resume(self) -> None:
+        """End a snooze now."""
+        assert self.pacer and self.usage and self.store
+        self.pacer.unsnooze()
+        self.usage.record("resumed")
+        self.store.save(self.pacer.state)
+        self._update_snoozed()
+        self._decide()
+
+    def _update_snoozed(self) -> None:
+        assert self.pacer is not None
+        until = self.pacer.snoozed_until
+        self._snooze_end.stop()
+        if until is None:
+            self.menu.set_snoozed(None)
+            return
+        when = dt.datetime.fromtimestamp(until)
+        label = when.strftime("%H:%M")
+        if when.date() != dt.date.today():
+            label = when.strftime("%a %H:%M")
+        self.menu.set_snoozed(f"Snoozed until {label}")
+        wait_ms = math.ceil(max(0.0, until - self.clock()) * 1000) + 1
+        self._snooze_end.start(min(wait_ms, MAX_TIMER_MS))
+
+    def _snooze_ended(self) -> None:
+        self._update_snoozed()
+        self._decide()
+
+    def mute_current_app(self) -> None:
+        """ "Never in this app" for the app in front (the last one that is not Cuecards)."""
+        assert self.pacer and self.usage and self.store
+        if self._context is None:
+            return
+        app = self._context.app
+        if self.pacer.is_muted(app):
+            self.pacer.unmute_app(app)
+            self.usage.record("unmuted", app=app)
+        else:
+            self.pacer.mute_app(app)
+            self.usage.record("muted", app=app)
+            if self.popup is not None and self._shown is not None and self._shown[1] == app:
+                self.popup.hide_popup()
+                self._shown = None
+        self.store.save(self.pacer.state)
+        self._update_mute_entry()
+        self._decide()
+
+    def _update_mute_entry(self) -> None:
+        """ "Never in <app>" names the app in front when a pack knows it; choosing it again for
+        a muted app allows tips there again (the menu has no checked state to show it)."""
+        assert self.pacer is not None and self.usage is not None
+        app = self._context.app if self._context is not None else None
+        if app is None or self.usage.app_id(app) == "other":
+            self.menu.set_current_app(None)
+        elif self.pacer.is_muted(app):
+            self.menu.set_current_app(f"{app} (muted: choose again to allow tips)")
+        else:
+            self.menu.set_current_app(app)
+
+    def open_recent(self) -> None:
+        """The cards that popped up lately, with the feedback given; double-click opens one."""
+        from app.ui.recent import RecentRow, RecentWindow
+
+        assert self.usage is not None and self.services is not None
+        window = self._windows.get("recent")
+        if window is None:
+            window = RecentWindow()
+            window.open_requested.connect(self.open_card)
+        rows = []
+        for shown in self.usage.recent_shown(100):
+            record = self.services.catalog.card(shown.pack, shown.card)
+            title = record.title if record is not None else f"{shown.card} (no longer installed)"
+            rows.append(RecentRow(shown.when, shown.pack, shown.card, title, shown.feedback))
+        window.set_rows(rows)
+        self._keep("recent", window)
+
+    def open_packs(self) -> None:
+        """Installed packs with where they came from and how their last sync went."""
+        from app.ui.packs_window import PacksWindow
+
+        window = self._windows.get("packs") or PacksWindow()
+        self._fill_packs(window)
+        self._keep("packs", window)
+
+    def _fill_packs(self, window: Any) -> None:
+        from app.store.syncstate import SyncState
+        from app.ui.packs_window import PackRow
+
+        assert self.services is not None
+        services = self.services
+        state = SyncState(services.db)
+        configured = {str(s).strip() for s in services.settings.get("packs.sources") or []}
+        results = [r for r in state.results() if r.source in configured]
+        by_pack = {p.pack: (r, p) for r in results for p in r.packs if p.pack}
+        rows = []
+        for info in services.catalog.packs():
+            origin = state.origin(info.id)
+            if origin is not None:
+                where = origin.location
+            elif Path(info.source).is_dir():
+                where = f"folder {info.source}"
+            else:
+                where = info.source
+            result, pack_result = by_pack.get(info.id, (None, None))
+            status = pack_result.status if pack_result is not None else "installed"
+            message = pack_result.message if pack_result is not None else ""
+            if result is not None and result.status == "error":
+                status, message = "error", result.message
+            rows.append(
+                PackRow(
+                    info.id,
+                    info.name,
+                    info.version,
+                    info.publisher,
+                    info.card_count,
+                    where,
+                    status,
+                    message,
+                )
+            )
+        for result in results:
+            if result.status == "error" and not any(p.pack in by_pack for p in result.packs):
+                rows.append(
+                    PackRow("", result.source, "", "", 0, result.source, "error", result.message)
+                )
+        window.set_packs(rows)
+
+    def open_settings(self) -> None:
+        """Every setting from the schema; locked ones shown as locked; changes apply at once."""
+        from app.ui.settings_dialog import SettingsDialog, setting_rows
+
+        assert self.services is not None
+        dialog = SettingsDialog(setting_rows(self.services.settings))
+        dialog.changed.connect(lambda key, value: self.change_setting(dialog, key, value))
+        self._keep("settings", dialog)
+
+    def change_setting(self, dialog: Any, key: str, value: object) -> None:
+        """Store one setting the person changed, or show why it was refused."""
+        from app.core.pacing import PacingConfig
+        from app.settings import SettingError
+
+        assert self.services and self.pacer and self.usage
+        try:
+            self.services.settings.set(key, value)
+        except SettingError as exc:
+            dialog.show_error(key, str(exc))
+            return
+        if key.startswith("pacing."):
+            self.pacer.config = PacingConfig.from_settings(self.services.settings.get)
+            self._decide()
+        elif key == "packs.demo":
+            self.services.ensure_demo_pack()
+            self._install_matcher(self.services.catalog.matcher())
+        elif key in ("packs.sources", "packs.sync_hours"):
+            self._schedule_sync(first=True)
+        elif key == "usage.retention_days":
+            self._prune()
+
+    def open_records(self) -> None:
+        """What is kept about the person, from the log itself."""
+        from app.store.usage import KINDS
+        from app.ui.records import RecordsWindow
+
+        assert self.usage is not None and self.services is not None
+        window = self._windows.get("records") or RecordsWindow()
+        counts = self.usage.counts()
+        oldest = self.usage.oldest()
+        days = self.services.settings.get("usage.retention_days")
+        lines = [
+            f"{sum(counts.values())} events are kept on this computer"
+            + (f", the oldest from {oldest:%Y-%m-%d}" if oldest else "")
+            + f"; each is deleted after {days} days (usage.retention_days).",
+            f"They are in {self.services.data_dir}.",
+        ]
+        lines += [f"{counts[k]} × {KINDS[k]}" for k in KINDS if counts.get(k)]
+        window.set_summary(lines)
+        window.set_events(
+            [
+                (
+                    f"{e.when:%Y-%m-%d %H:%M:%S}",
+                    e.kind,
+                    e.pack or "",
+                    e.card or "",
+                    e.app or "",
+                )
+                for e in self.usage.events(500)
+            ]
+        )
+        self._keep("records", window)
+
+    def open_about(self) -> None:
+        from app import __version__
+        from app.ui.about import show_about
+
+        self._windows["about"] = show_about(None, __version__)
+
+    def open_welcome(self) -> None:
+        """The first-run card: what Cuecards does, records and never records."""
+        from app.ui.welcome import WelcomeDialog
+
+        assert self.services is not None
+        hotkey = str(self.services.settings.get("hotkey.palette"))
+        self._keep("welcome", WelcomeDialog(hotkey))
+
+    def _keep(self, name: str, window: QWidget) -> None:
+        """Show a window, keep a reference so it lives, and bring it to the front."""
+        self._windows[name] = window
+        window.setWindowIcon(self.icon)
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    # ----- hand-offs from a second launch --------------------------------------------------
+
+    def on_command(self, command: str) -> None:
+        """`cuecards run` again → say where Cuecards is; `cuecards palette` → search."""
+        if command == "palette":
+            self.open_search()
+        elif command == "show":
+            if self.tray is not None:
+                self.tray.showMessage(
+                    "Cuecards is running",
+                    "Its menu is behind this icon in the system tray.",
+                    self.icon,
+                    MESSAGE_MS,
+                )
+            elif self.fallback is not None:
+                self.fallback.showNormal()
+                self.fallback.raise_()
+                self.fallback.activateWindow()
+
+    def tell(self, message: str) -> None:
+        """A one-line notice: on stderr, and as a tray message when there is a tray."""
+        print(f"cuecards: {message}", file=sys.stderr)
+        if self.tray is not None:
+            self.tray.showMessage("Cuecards", message, self.icon, MESSAGE_MS)
+
+    # ----- upkeep: retention and pack sync -------------------------------------------------
+
+    def _prune(self) -> None:
+        assert self.usage is not None and self.services is not None
+        self.usage.prune(float(self.services.settings.get("usage.retention_days")))
+        self._prune_timer.start(PRUNE_EVERY_MS)
+
+    def _schedule_sync(self, first: bool) -> None:
+        """One single-shot timer to the next sync; none while no source is configured."""
+        assert self.services is not None
+        self._sync_timer.stop()
+        if not self.services.settings.get("packs.sources"):
+            return
+        if first:
+            delay = self._rng.uniform(0.0, FIRST_SYNC_MAX_S)
+        else:
+            hours = float(self.services.settings.get("packs.sync_hours"))
+            delay = hours * 3600.0 * self._rng.uniform(1 - SYNC_JITTER, 1 + SYNC_JITTER)
+        self._sync_timer.start(min(math.ceil(delay * 1000), MAX_TIMER_MS))
+
+    def _start_sync(self) -> None:
+        """Sync every pack source on a worker thread with its own database connection."""
+        if self._syncing or self.services is None:
+            return
+        self._syncing = True
+        data_dir, settings = self.services.data_dir, self.services.settings
+        threading.Thread(
+            target=self._sync_worker, args=(data_dir, settings), name="cuecards-sync", daemon=True
+        ).start()
+
+    def _sync_worker(self, data_dir: Path, settings: Any) -> None:
+        """Runs on the worker thread: sync, and build the new matcher there when packs changed."""
+        matcher = None
+        error = None
+        results: list[Any] = []
+        try:
+            from app.sync.syncer import Syncer
+
+            syncer = Syncer.open(data_dir, settings)
+            try:
+                results = syncer.sync_all()
+                if any(r.status == "updated" for r in results):
+                    matcher = syncer.catalog.matcher()
+            finally:
+                syncer.close()
+        except Exception as exc:  # reported in the tray; the next sync tries again
+            error = f"pack sync failed: {type(exc).__name__}: {exc}"
+        self._sync_done.emit((results, matcher, error))
+
+    def _sync_finished(self, outcome: tuple[list[Any], Matcher | None, str | None]) -> None:
+        results, matcher, error = outcome
+        self._syncing = False
+        if error:
+            self.tell(error)
+        if matcher is not None:
+            self._install_matcher(matcher)
+            _settle_heap()
+            updates = [
+                p.message for r in results for p in r.packs if p.status in ("installed", "updated")
+            ]
+            if updates:
+                self.tell("; ".join(updates))
+        elif "packs" in self._windows and self._windows["packs"].isVisible():
+            self._fill_packs(self._windows["packs"])
+        self._schedule_sync(first=False)
+
+    # ----- the end -------------------------------------------------------------------------
+
     def quit(self) -> None:
+        """Stop watching, save the budget, let go of the single-instance socket, and quit."""
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher.backend.close()
+            self.watcher = None
+        if self.store is not None and self.pacer is not None:
+            self.store.save(self.pacer.state)
+        if self.instance is not None:
+            self.instance.close()
+        for timer in (self._retry, self._snooze_end, self._sync_timer, self._prune_timer):
+            timer.stop()
         if self.tray is not None:
             self.tray.hide()
-        self.app.quit()
+        self.app.exit(self.exit_code)
+
+
+def _settle_heap() -> None:
+    """Collect once, then exempt what start-up built (the matcher: ~100k objects for 10k
+    cards) from later cyclic collections: a full collection over it would otherwise stall
+    a popup by tens of milliseconds now and then."""
+    gc.collect()
+    gc.freeze()
 
 
 def _quit_on_signals(app: QApplication, companion: Companion) -> QSocketNotifier:
@@ -71,18 +768,51 @@ def _quit_on_signals(app: QApplication, companion: Companion) -> QSocketNotifier
     return notifier
 
 
-def run_companion(services: Services) -> int:
-    """Start the tray app and run the Qt event loop until Quit."""
+def _guard_pyside_refcounts() -> None:
+    """Keep PySide6 6.12 from killing a long-running app on Python 3.10/3.11.
+
+    PySide6/shiboken6 6.12.0 returns None from every void call, and True from a signal's
+    `emit`, without taking a reference (harmless on 3.12+, where those objects are immortal).
+    On older Pythons each call takes one reference away; after a few thousand calls None or
+    True is "deallocated" and the interpreter aborts. Giving them 2**40 extra references
+    makes them as good as immortal, as on 3.12.
+    """
+    if sys.version_info >= (3, 12):
+        return
+    import PySide6
+
+    if tuple(PySide6.__version_info__[:2]) < (6, 12):
+        return
+    for singleton in (None, True, False):
+        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
+
+
+def run_companion(
+    services: Services | Callable[[], Services], instance: SingleInstance | None = None
+) -> int:
+    """Start the tray app and run the Qt event loop until Quit.
+
+    `services` may be a function that opens them: it then runs after the tray icon is shown.
+    With `instance`, this process answers later launches; when another instance won the
+    race to listen, the command is handed to it and this one exits.
+    """
+    _guard_pyside_refcounts()
     # argv[0] names the X11 WM_CLASS instance: "cuecards", so windows are findable from outside.
     app = QApplication.instance() or QApplication(["cuecards"])
     app.setApplicationName("Cuecards")
     app.setDesktopFileName("cuecards")
     app.setQuitOnLastWindowClosed(False)
-    companion = Companion(app, services)
+    companion = Companion(app, services, instance)
+    lost_race = instance is not None and not instance.listen(companion.on_command)
+    if lost_race and instance is not None and instance.try_handoff("show"):
+        print("cuecards: Cuecards is already running; see its tray icon", file=sys.stderr)
+        return 0
     app.setWindowIcon(companion.icon)
     _quit_on_signals(app, companion)
     companion.show()
+    QTimer.singleShot(0, companion.start)
     try:
         return app.exec()
     finally:
-        services.close()
+        if companion.services is not None:
+            companion.services.close()

@@ -1,6 +1,6 @@
 """Forward-only schema migrations: MIGRATIONS[i] brings `PRAGMA user_version` from i to i + 1.
 
-Append new scripts at the end (usage, pacing, outbox…); never edit one that has shipped.
+Append new scripts at the end (the outbox…); never edit one that has shipped.
 Each script runs in one transaction together with the user_version bump (see store.db).
 """
 
@@ -106,7 +106,7 @@ CREATE VIRTUAL TABLE cards_fts_vocab USING fts5vocab(cards_fts, 'row');
 # validators (ETag, Last-Modified) per URL, and where each installed pack came from (publisher
 # and signing key, so another publisher cannot take over its id). No foreign keys to the
 # catalog: an update deletes and re-inserts a pack's catalog rows, and a cascade would wipe
-# these rows too. (Migration 3 is reserved for usage and pacing state.)
+# these rows too.
 SYNC = """
 CREATE TABLE sync_sources (
     source     TEXT PRIMARY KEY,
@@ -137,6 +137,51 @@ CREATE TABLE pack_origins (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (CATALOG, SYNC)
+# Migration 3: the person's own state (see store.usage and store.state). Keyed by the text ids
+# (pack_id, card_id), never by cards.rowid and with no foreign key or trigger onto the catalog:
+# an update re-inserts a pack's cards, and removing a pack must not forget "don't show again".
+# No column anywhere holds a window title or a keystroke.
+#
+# `usage_events`: one row per event, appended and committed one by one. `ts` is Unix seconds;
+# `app_id` is an app id some installed pack knows, or 'other'; `query` and `results` are set
+# for searches only. Kinds are checked in Python (store.usage.KINDS) so a new kind needs no
+# table rebuild. Pruned by `usage.retention_days`.
+# `pacing_state`: exactly one row, the attention budget as JSON (core.pacing.PacingState without
+# its current-window fields and without "never", which lives in card_state); muted apps,
+# snooze, recent popup times and cooldowns are in it.
+# `card_state`: per card, "don't show again", the person's latest vote (+1 helpful, -1 not
+# helpful, 0 none) and when the card was last shown.
+PERSON = """
+CREATE TABLE usage_events (
+    id      INTEGER PRIMARY KEY,
+    ts      REAL NOT NULL,
+    kind    TEXT NOT NULL,
+    pack_id TEXT,
+    card_id TEXT,
+    app_id  TEXT,
+    query   TEXT,
+    results INTEGER
+);
+CREATE INDEX usage_events_by_ts ON usage_events(ts);
+CREATE INDEX usage_events_by_card ON usage_events(pack_id, card_id) WHERE pack_id IS NOT NULL;
+
+CREATE TABLE pacing_state (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    state_json TEXT NOT NULL,
+    saved_at   REAL NOT NULL
+);
+
+CREATE TABLE card_state (
+    pack_id    TEXT NOT NULL,
+    card_id    TEXT NOT NULL,
+    never      INTEGER NOT NULL DEFAULT 0 CHECK (never IN (0, 1)),
+    vote       INTEGER NOT NULL DEFAULT 0 CHECK (vote IN (-1, 0, 1)),
+    voted_at   REAL,
+    last_shown REAL,
+    PRIMARY KEY (pack_id, card_id)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[str, ...] = (CATALOG, SYNC, PERSON)
 
 SCHEMA_VERSION = len(MIGRATIONS)

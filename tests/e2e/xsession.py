@@ -161,7 +161,16 @@ class XSession:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        out = self.tool("xdotool", "search", "--sync", "--onlyvisible", "--pid", str(proc.pid))
+        search = ("xdotool", "search", "--sync", "--onlyvisible", "--pid", str(proc.pid))
+        for attempt in range(3):
+            try:
+                out = self.tool(*search)
+                break
+            except RuntimeError as exc:
+                # xdotool walks the whole tree; a window destroyed meanwhile (a window
+                # manager frame, a popup going away) fails the walk with BadWindow.
+                if "BadWindow" not in str(exc) or attempt == 2:
+                    raise
         window = XWindow(int(out.split()[0]), proc, title, wm_class)
         self._windows.append(window)
         return window

@@ -51,10 +51,9 @@ def test_no_trigger_on_the_catalog_writes_elsewhere(tmp_path: Path) -> None:
 def test_rows_keyed_by_pack_and_card_survive_update_remove_and_reinstall(tmp_path: Path) -> None:
     db, _ = open_database(tmp_path / "cuecards.db")
     db.execute(
-        "CREATE TABLE card_state (pack_id TEXT, card_id TEXT, never INTEGER, votes INTEGER, "
-        "PRIMARY KEY (pack_id, card_id))"
+        "INSERT INTO card_state (pack_id, card_id, never, vote) "
+        "VALUES ('acme.finance', 'go-to-cell', 1, -1)"
     )
-    db.execute("INSERT INTO card_state VALUES ('acme.finance', 'go-to-cell', 1, 3)")
     db.conn.commit()
     catalog = Catalog(db)
     v1 = load_pack(copy_good(tmp_path / "a", version="1.4.0")).pack
@@ -67,8 +66,8 @@ def test_rows_keyed_by_pack_and_card_survive_update_remove_and_reinstall(tmp_pat
     assert catalog.remove("acme.finance")
     catalog.install(v2)
 
-    assert db.execute("SELECT * FROM card_state").fetchall() == [
-        ("acme.finance", "go-to-cell", 1, 3)
+    assert db.execute("SELECT pack_id, card_id, never, vote FROM card_state").fetchall() == [
+        ("acme.finance", "go-to-cell", 1, -1)
     ]
     after = catalog.card("acme.finance", "go-to-cell")
     assert before is not None and after is not None and after.title == before.title

@@ -1,0 +1,256 @@
+"""The moment of need, measured from outside the app on a real X session with a 10k-card pack.
+
+* `popup_latency_p95_ms`: a separate python-xlib process (`tests.e2e.popups`) stamps each
+  `_NET_ACTIVE_WINDOW` change and each map of a window titled `Cuecards: …`; latency = map −
+  activation of the window that card is for. Dwell 0, no gap, caps at their maximum and no
+  cooldown, so every switch to one of two xterms (apps `excel` and `app1`, each with cards)
+  pops a card; a third window with no cards in between takes the last popup away.
+  Beside it, `bare_qt_*`: the same switches against `moment_probe` (the X11 watcher and a
+  bare Qt window, nothing of Cuecards), run just before: the yardstick for this machine now.
+* `startup_tray_s`: process start (just before `Popen`) → the Cuecards icon mapped inside
+  trayer's panel, as the observer sees it; best and median of a few starts.
+* `rss_10k_mb`: VmRSS of the app with the 10k cards loaded, after the latency run settled.
+* `idle_cpu_60s`: utime+stime from /proc/PID/stat over 60 s with no window changes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.bench.common import metric, percentile
+from tests.e2e.apps import start_app, stop_app
+from tests.e2e.xsession import XSession, XWindow, end_process, missing_tools
+
+REPO = Path(__file__).resolve().parents[2]
+CARDS = 10_000
+REPS = 50
+WARMUP = 4  # the hour cap is at most 60 popups: warm-up + reps + the first window stay below
+STARTS = 5
+IDLE_SECONDS = 60.0
+SETTLE_SECONDS = 3.0
+DEADLINE = 20.0
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+FAST = {
+    "packs.demo": "false",
+    "pacing.default_dwell_seconds": "0",
+    "pacing.min_gap_minutes": "0",
+    "pacing.card_cooldown_days": "0",
+    "pacing.max_per_hour": "60",
+    "pacing.max_per_day": "500",
+    "pacing.quiet_when_idle_minutes": "0",
+    "pacing.popup_seconds": "600",
+}
+
+
+class Observer:
+    """The observer process and the events it printed, waited on with a condition."""
+
+    def __init__(self, session: XSession) -> None:
+        env = {**session.env(), "PYTHONPATH": str(REPO)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.popups", session.display],
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.rows: list[dict] = []
+        self._cond = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.wait(lambda r: r["kind"] == "ready")
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            with self._cond:
+                self.rows.append(json.loads(line))
+                self._cond.notify_all()
+
+    def mark(self) -> int:
+        with self._cond:
+            return len(self.rows)
+
+    def wait(self, predicate, since: int = 0) -> dict:  # noqa: ANN001
+        deadline = time.monotonic() + DEADLINE
+        with self._cond:
+            while True:
+                for row in self.rows[since:]:
+                    if predicate(row):
+                        return row
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise RuntimeError(f"timed out; last events {self.rows[-6:]}")
+                self._cond.wait(remaining)
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+def _configure(data: Path) -> None:
+    for key, value in FAST.items():
+        subprocess.run(
+            [sys.executable, "-m", "app", "config", "set", key, value, "--data-dir", str(data)],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
+
+
+def _install_10k(data: Path) -> None:
+    """The catalog benchmark's generated pack (about 2 triggers per card, Zipf over apps)."""
+    from app.services import Services
+    from tests.bench.bench_catalog import SEED, _Text, make_pack
+
+    services = Services(data)
+    try:
+        services.catalog.install(make_pack(_Text(random.Random(SEED)), "bench.moment", CARDS))
+    finally:
+        services.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def _start(session: XSession, observer: Observer, data: Path) -> tuple[subprocess.Popen, float]:
+    """Start the app; seconds from process start to its icon docked in trayer."""
+    since = observer.mark()
+    started = time.monotonic()
+    proc = start_app(session.env(), data)
+    docked = observer.wait(lambda r: r["kind"] == "docked", since)
+    return proc, docked["t"] - started
+
+
+def _windows(session: XSession) -> tuple[XWindow, XWindow, XWindow]:
+    """Two windows with cards (apps excel and app1) and one without."""
+    return (
+        session.spawn_window("Quarterly budget.xlsx - Excel", "excel"),
+        session.spawn_window("Notes - App one", "app1"),
+        session.spawn_window("Terminal", "bench-neutral"),
+    )
+
+
+def _latency(
+    session: XSession, observer: Observer, proc: subprocess.Popen, windows: tuple
+) -> list[float]:
+    """Activation → popup map, in ms, for each measured switch."""
+    a, b, neutral = windows
+    samples = []
+    for i in range(WARMUP + REPS):
+        target = (a, b)[i % 2]
+        # In between, a window no card is for: the popup of the last switch goes away there,
+        # so each measured switch shows a popup that was not on screen (the usual case).
+        since = observer.mark()
+        session.tool("xdotool", "windowactivate", str(neutral.wid))
+        if i:
+            observer.wait(lambda r: r["kind"] == "unmap", since)
+        since = observer.mark()
+        session.tool("xdotool", "windowactivate", str(target.wid))
+        wid = target.wid
+        active = observer.wait(lambda r, w=wid: r["kind"] == "active" and r["wid"] == w, since)
+        shown = observer.wait(lambda r: r["kind"] == "map", since)
+        if proc.poll() is not None:
+            raise RuntimeError(f"the process under test exited: {proc.stderr.read()}")
+        if i >= WARMUP:
+            samples.append((shown["t"] - active["t"]) * 1000)
+    return samples
+
+
+def _bare_latency(session: XSession, observer: Observer, windows: tuple) -> list[float]:
+    """The same switches against `moment_probe`: the X11 watcher and a bare Qt window."""
+    env = {**session.env(), "PYTHONPATH": str(REPO)}
+    env.pop("QT_QPA_PLATFORM", None)
+    probe = subprocess.Popen(
+        [sys.executable, "-m", "tests.bench.moment_probe", "excel", "app1"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert probe.stdout is not None and probe.stdout.readline().strip() == "ready"
+        return _latency(session, observer, probe, windows)
+    finally:
+        end_process(probe)
+
+
+def run() -> Iterator[dict]:
+    missing = missing_tools(("trayer",))
+    if missing:
+        raise RuntimeError(f"X tools missing: {', '.join(missing)} (sh tests/system-deps.sh)")
+    session = XSession()
+    with tempfile.TemporaryDirectory(prefix="bench-moment-") as tmp:
+        data = Path(tmp) / "data"
+        try:
+            session.start()
+            session.start_trayer()
+            _configure(data)
+            _install_10k(data)
+            observer = Observer(session)
+            try:
+                starts = []
+                for _ in range(STARTS):
+                    proc, seconds = _start(session, observer, data)
+                    starts.append(seconds)
+                    stop_app(proc)
+                yield metric(
+                    "startup_tray_s",
+                    percentile(starts, 50),
+                    "s",
+                    0.4,
+                    best_s=round(min(starts), 4),
+                    starts=STARTS,
+                    cards=CARDS,
+                )
+                windows = _windows(session)
+                bare = _bare_latency(session, observer, windows)
+                proc, _ = _start(session, observer, data)
+                try:
+                    samples = _latency(session, observer, proc, windows)
+                    yield metric(
+                        "popup_latency_p95_ms",
+                        percentile(samples, 95),
+                        "ms",
+                        10,
+                        p50_ms=round(percentile(samples, 50), 3),
+                        max_ms=round(max(samples), 3),
+                        reps=len(samples),
+                        cards=CARDS,
+                        bare_qt_p95_ms=round(percentile(bare, 95), 3),
+                        bare_qt_p50_ms=round(percentile(bare, 50), 3),
+                    )
+                    time.sleep(SETTLE_SECONDS)
+                    yield metric("rss_10k_mb", _rss_mb(proc.pid), "MB", 85, cards=CARDS)
+                    before = _cpu_seconds(proc.pid)
+                    time.sleep(IDLE_SECONDS)
+                    used = _cpu_seconds(proc.pid) - before
+                    yield metric("idle_cpu_60s", used, "CPU-s", 0.05, seconds=IDLE_SECONDS)
+                finally:
+                    code, _, err = stop_app(proc)
+                    if code != 0:
+                        raise RuntimeError(f"the app exited with {code}: {err[-2000:]}")
+            finally:
+                observer.close()
+        finally:
+            session.stop()
