@@ -231,11 +231,13 @@ class SearchPalette(QObject):
         controller: PaletteController,
         current_app: Callable[[], str | None],
         hotkey: GlobalHotkey | None = None,
+        area: Callable[[], QRect] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.current_app = current_app
+        self.area = area if area is not None else _active_area
         self.hotkey = hotkey if hotkey is not None else GlobalHotkey(self)
         self.status: HotkeyStatus | None = None
         controller.card_requested.connect(self.card_requested)
@@ -254,7 +256,7 @@ class SearchPalette(QObject):
         if self.controller.palette.isVisible():
             self.controller.palette.activateWindow()
             return
-        self.controller.open(self.current_app(), _active_area())
+        self.controller.open(self.current_app(), self.area())
 
     def stop(self) -> None:
         self.hotkey.unregister()
