@@ -1,8 +1,7 @@
-"""Child processes for bench_palette: `paint DB` (offscreen keystroke → results painted) and
-`serve DB` (the palette behind the real global hotkey on an X display).
+"""Child process for bench_palette: `paint DB` (offscreen keystroke → results painted).
 
-They run apart from the bench runner so that the Qt platform and the GIL are their own.
-Each prints JSON lines on stdout.
+It runs apart from the bench runner so that the Qt platform and the GIL are its own; it
+prints one JSON line per query on stdout.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from app.core.ranking import palette_search
-from app.desktop.hotkey import GlobalHotkey
 from app.palette_controller import LIMIT, PaletteController
 from app.store.catalog import Catalog
 from app.store.db import open_database
@@ -89,36 +87,10 @@ def paint(db_path: Path, queries: list[str]) -> None:
     os._exit(0)
 
 
-def serve(db_path: Path, combo: str) -> None:
-    """The palette behind the global hotkey, as the companion wires it; prints its status."""
-    app = QApplication.instance() or QApplication(["cuecards"])
-    app.setQuitOnLastWindowClosed(False)
-    db, _ = open_database(db_path)
-    catalog = Catalog(db)
-    catalog.warm()
-    controller = PaletteController(catalog)
-    controller.refresh()
-    hotkey = GlobalHotkey()
-
-    def open_palette() -> None:
-        screen = app.primaryScreen()
-        controller.open("libreoffice-calc", screen.availableGeometry())
-
-    status = hotkey.register(combo, open_palette)
-    print(json.dumps({"ok": status.ok, "message": status.message}), flush=True)
-    if not status.ok:
-        sys.exit(1)
-    app.exec()
-    hotkey.unregister()
-    db.close()
-
-
 def main(argv: list[str]) -> None:
     command, db_path = argv[0], Path(argv[1])
     if command == "paint":
         paint(db_path, [line.rstrip("\n") for line in sys.stdin if line.strip()])
-    elif command == "serve":
-        serve(db_path, argv[2])
     else:
         raise SystemExit(f"unknown probe {command!r}")
 
