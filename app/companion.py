@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRect, QSocketNotifier, QTimer, QUrl, Signal
 from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from app.paths import resources_dir
 from app.ui.icons import app_icon
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from app.core.pacing import Pacer
     from app.desktop.instance import SingleInstance
     from app.desktop.qt_driver import QtWatcher
+    from app.palette_controller import SearchPalette
     from app.services import Services
     from app.store.state import StateStore
     from app.store.usage import UsageLog
@@ -48,10 +49,6 @@ if TYPE_CHECKING:
 NO_TRAY = (
     "cuecards: this desktop has no system tray; showing a small Cuecards window instead "
     "(a tray host such as trayer, or your panel's tray applet, gives the usual icon)"
-)
-SEARCH_NOTE = (
-    "The search palette is not part of this version yet. Search every card from a terminal:\n\n"
-    "    cuecards search WORDS\n\n(add --app excel to rank one app's cards first)"
 )
 OWN_APP = "cuecards"
 PRUNE_EVERY_MS = 24 * 3600 * 1000
@@ -92,6 +89,7 @@ class Companion(QObject):
         self.watcher: QtWatcher | None = None
         self.popup: Popup | None = None
         self.cardview: CardView | None = None
+        self.search: SearchPalette | None = None
         self._windows: dict[str, QWidget] = {}
         self._salt = secrets.token_bytes(16)  # keys of window contexts mean nothing on disk
         self._context: Context | None = None
@@ -174,6 +172,7 @@ class Companion(QObject):
         self._install_matcher(services.catalog.matcher())
         self._update_snoozed()
         self._warm_popup()
+        self._start_search()
         self._start_watcher()
         if first_run:
             self.store.save(self.pacer.state)
@@ -207,6 +206,38 @@ class Companion(QObject):
         self.watcher.lost.connect(lambda message: self.tell(f"window watching stopped: {message}"))
         self.watcher.start()
 
+    def _start_search(self) -> None:
+        """The search palette and its global hotkey; a hotkey that cannot work is told."""
+        from app.palette_controller import PaletteController, SearchPalette
+
+        assert self.services is not None and self.store is not None
+        controller = PaletteController(
+            self.services.catalog, votes=self.store.votes, record_search=self._record_search
+        )
+        controller.refresh()
+        controller.palette.ensurePolished()
+        controller.palette.winId()  # the first hotkey press costs no more than the next
+        self.search = SearchPalette(
+            controller, self._app_in_front, area=self._screen_area, parent=self
+        )
+        self.search.card_requested.connect(self._open_from_search)
+        self.search.hotkey_problem.connect(self.tell)
+        self.search.start(str(self.services.settings.get("hotkey.palette")))
+
+    def _app_in_front(self) -> str | None:
+        """The app the person was in (the palette is our own window: it never replaces it)."""
+        return self._context.app if self._context is not None else None
+
+    def _record_search(self, query: str, results: int, app: str | None) -> None:
+        """A palette search: its query stays in this computer's log; 0 results marks a gap."""
+        assert self.usage is not None
+        self.usage.record("search", app=app, query=query, results=results)
+
+    def _open_from_search(self, pack: str, card: str) -> None:
+        assert self.usage is not None
+        self.usage.record("opened", pack, card, self._app_in_front())
+        self.open_card(pack, card)
+
     def _warm_popup(self) -> None:
         """Create the popup's native window now, so the first card costs no more than the next."""
         popup = self._popup()
@@ -222,6 +253,8 @@ class Companion(QObject):
             known.update(ids)
         self.usage.set_known_apps(known)
         self.refresh_packs()
+        if self.search is not None:
+            self.search.controller.refresh()
         if self._context is not None:
             self._matches = matcher.match(self._context)
             self._decide()
@@ -385,10 +418,9 @@ class Companion(QObject):
     # ----- the tray menu -------------------------------------------------------------------
 
     def open_search(self) -> None:
-        """The tray's Search… (and `cuecards palette`): the palette is another issue."""
-        box = QMessageBox(QMessageBox.Icon.Information, "Cuecards search", SEARCH_NOTE)
-        box.setWindowIcon(self.icon)
-        self._keep("search", box)
+        """The tray's Search… and `cuecards palette`: the palette, as the hotkey opens it."""
+        if self.search is not None:
+            self.search.show()
 
     def snooze(
         self,
@@ -572,6 +604,10 @@ class Companion(QObject):
             self._schedule_sync(first=True)
         elif key == "usage.retention_days":
             self._prune()
+        elif key == "hotkey.palette" and self.search is not None:
+            status = self.search.start(str(value))
+            if not status.ok:
+                dialog.show_error(key, status.message)
 
     def open_records(self) -> None:
         """What is kept about the person, from the log itself."""
@@ -732,6 +768,8 @@ class Companion(QObject):
             self.watcher.stop()
             self.watcher.backend.close()
             self.watcher = None
+        if self.search is not None:
+            self.search.stop()
         if self.store is not None and self.pacer is not None:
             self.store.save(self.pacer.state)
         if self.instance is not None:

@@ -42,6 +42,7 @@ def run_checks(services: Services) -> list[Check]:
         _policy(services),
         _display(),
         _watcher(),
+        _hotkey(services),
     ]
     return checks
 
@@ -133,6 +134,14 @@ def _watcher() -> Check:
         return Check("watcher", "warn", report["message"])
     status = "ok" if report["ok"] else "warn"
     return Check("watcher", status, f"{report['backend']}: {report['message']}")
+
+
+def _hotkey(services: Services) -> Check:
+    """Whether `hotkey.palette` can be registered here (and does not clash with the system)."""
+    from app.desktop.hotkey import probe_hotkey
+
+    status = probe_hotkey(str(services.settings.get("hotkey.palette")))
+    return Check("hotkey", "ok" if status.ok else "warn", status.message)
 
 
 def _display() -> Check:

@@ -40,11 +40,11 @@ def test_a_second_run_hands_over_and_palette_reaches_the_running_app(
         ]
         palette = cuecards(tmp_path, "palette")
         assert palette.returncode == 0, palette.stderr
-        # Until the palette exists, search says where it is: the command line.
-        note = wait_for(
-            lambda: window_titled(x_tray.display, "Cuecards search"), "the search window"
+        # The running app opens its search palette.
+        found = wait_for(
+            lambda: window_titled(x_tray.display, "Cuecards search"), "the search palette"
         )
-        assert note
+        assert found
         assert first.poll() is None
         assert len(icons(x_tray)) == before + 1  # still one icon: no second app started
     finally:
