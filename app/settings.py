@@ -93,7 +93,8 @@ SCHEMA: tuple[Setting, ...] = (
     ),
     _s(
         "hotkey.palette",
-        "<ctrl>+<alt>+<space>",
+        # Ctrl+Option+Space switches input sources on macOS; Ctrl+Alt+Space is free elsewhere.
+        "<cmd>+<shift>+<space>" if sys.platform == "darwin" else "<ctrl>+<alt>+<space>",
         "Global hotkey that opens the search palette (pynput syntax).",
     ),
     _s(
