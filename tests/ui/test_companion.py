@@ -223,10 +223,12 @@ def test_recent_and_records_windows_show_what_the_log_holds(companion: Companion
     assert not any("Budget.xlsx" in t for t in texts)
 
 
-def test_palette_hand_off_opens_the_search_note(companion: Companion) -> None:
+def test_palette_hand_off_opens_the_search_palette(companion: Companion) -> None:
+    """`cuecards palette` reaches the running app and opens the real palette."""
+    assert companion.search is not None
     companion.on_command("palette")
-    note = companion._windows["search"]
-    assert note.isVisible() and "cuecards search" in note.text()
+    palette = companion.search.controller.palette
+    assert palette.isVisible() and palette.windowTitle() == "Cuecards search"
 
 
 def test_a_sync_on_the_worker_thread_installs_a_newer_pack_and_rebuilds_the_matcher(
