@@ -8,10 +8,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -19,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui import theme
+from app.ui.controls import close_row
 
 COLUMNS = ("Pack", "Version", "Publisher", "Cards", "Source", "Status")
 PROBLEM_STATUSES = ("error", "failed", "invalid", "refused", "untrusted", "rejected")
@@ -80,12 +79,7 @@ class PacksWindow(QWidget):
         self.empty.setWordWrap(True)
         self.empty.setAccessibleName(self.empty.text())
 
-        self.close_button = QPushButton("Close")
-        self.close_button.setAccessibleName("Close packs")
-        self.close_button.clicked.connect(self.close)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.close_button)
+        self.close_button, buttons = close_row(self, "Close packs")
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)

@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -19,6 +18,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from app.ui.controls import close_row
 
 FEEDBACK_TEXT = {
     "helpful": "Helpful",
@@ -110,13 +111,7 @@ class RecentWindow(QWidget):
         self.open_button.setAccessibleName("Open the selected card")
         self.open_button.setEnabled(False)
         self.open_button.clicked.connect(lambda: self._open_item(self.table.currentItem()))
-        self.close_button = QPushButton("Close")
-        self.close_button.setAccessibleName("Close recent cards")
-        self.close_button.clicked.connect(self.close)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.open_button)
-        buttons.addWidget(self.close_button)
+        self.close_button, buttons = close_row(self, "Close recent cards", self.open_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)

@@ -11,15 +11,15 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
+
+from app.ui.controls import close_row
 
 EVENT_COLUMNS = ("Time", "What happened", "Pack", "Card", "App")
 
@@ -88,12 +88,7 @@ class RecordsWindow(QWidget):
         self.empty = QLabel("The log is empty.")
         self.empty.setAccessibleName(self.empty.text())
 
-        self.close_button = QPushButton("Close")
-        self.close_button.setAccessibleName("Close what Cuecards records")
-        self.close_button.clicked.connect(self.close)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.close_button)
+        self.close_button, buttons = close_row(self, "Close what Cuecards records")
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.explanation)
