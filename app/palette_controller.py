@@ -104,7 +104,7 @@ class PaletteController(QObject):
         for alias, ids in sorted(self._aliases.items()):
             for app_id in ids:
                 self._alias_of.setdefault(app_id, alias)
-        cards = self.catalog.cards()
+        cards = self.catalog.cards(with_body=False)
         self._overdue = overdue_cards(cards, self._loaded_on)
         self._by_ref = _index_by_app(cards)
 

@@ -172,8 +172,14 @@ class Catalog:
         records = self._records("c.pack_id = ? AND c.id = ?", (pack_id, card_id))
         return records[0] if records else None
 
-    def cards(self, pack_id: str | None = None, include_drafts: bool = False) -> list[CardRecord]:
-        """Cards of one pack or of all packs, ordered by pack then card id."""
+    def cards(
+        self, pack_id: str | None = None, include_drafts: bool = False, *, with_body: bool = True
+    ) -> list[CardRecord]:
+        """Cards of one pack or of all packs, ordered by pack then card id.
+
+        `with_body=False` leaves `body` empty: listings (the palette's per-app lists) need no
+        bodies, and reading 10k of them into a long-running process costs memory for good.
+        """
         where = ["1"]
         params: list[str] = []
         if pack_id is not None:
@@ -181,7 +187,7 @@ class Catalog:
             params.append(pack_id)
         if not include_drafts:
             where.append("c.status = 'approved'")
-        return self._records(" AND ".join(where), params)
+        return self._records(" AND ".join(where), params, with_body=with_body)
 
     def aliases(self) -> dict[str, tuple[str, ...]]:
         """Every installed pack's app aliases merged: alias -> app ids (all lower-case)."""
@@ -284,10 +290,13 @@ class Catalog:
             _trigger_rows(pack, rowids),
         )
 
-    def _records(self, where: str, params: Sequence[str]) -> list[CardRecord]:
+    def _records(
+        self, where: str, params: Sequence[str], *, with_body: bool = True
+    ) -> list[CardRecord]:
+        body = "c.body" if with_body else "''"
         rows = self._conn.execute(
             f"""
-            SELECT c.rowid, c.pack_id, c.id, c.title, c.summary, c.body, c.keywords, c.skills,
+            SELECT c.rowid, c.pack_id, c.id, c.title, c.summary, {body}, c.keywords, c.skills,
                    c.priority, c.owner, c.reviewed, c.review_every, c.status, c.file
             FROM cards c WHERE {where} ORDER BY c.pack_id, c.id
             """,

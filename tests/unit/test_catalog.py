@@ -295,3 +295,26 @@ def test_another_connection_sees_installs_and_removals(tmp_path: Path) -> None:
     assert tray.aliases() == {"excel": ("com.microsoft.excel", "excel", "libreoffice-calc")}
     cli.remove("acme.finance")
     assert tray.search("pivot") == []
+
+
+def test_a_listing_without_bodies_has_everything_else(tmp_path: Path) -> None:
+    catalog = Catalog(open_database(tmp_path / "c.db")[0])
+    cards = [
+        make_card(
+            "acme.finance",
+            "pivot",
+            "Pivots",
+            "Alt+F5",
+            "Select a cell.",
+            triggers=[("excel", None)],
+        ),
+        make_card("acme.finance", "sum", "AutoSum", "Alt+=", "Press it.", reviewed="2026-01-01"),
+    ]
+    catalog.install(make_pack(cards=cards))
+    full = catalog.cards()
+    listed = catalog.cards(with_body=False)
+    assert [c.id for c in listed] == [c.id for c in full] and all(c.body == "" for c in listed)
+    assert any(c.body for c in full)
+    assert [(c.title, c.summary, c.triggers, c.reviewed) for c in listed] == [
+        (c.title, c.summary, c.triggers, c.reviewed) for c in full
+    ]
