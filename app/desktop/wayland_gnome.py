@@ -18,10 +18,10 @@ from __future__ import annotations
 from PySide6.QtCore import SLOT, QObject, Slot
 from PySide6.QtDBus import QDBusConnection, QDBusMessage
 
-from app.desktop.qt_loop import QtLoopPump, ensure_qt_app
 from app.desktop.resources import desktop_resource
+from app.desktop.shell_dbus import ShellDBusWatcher
 from app.desktop.shell_payload import context_from_shell_payload
-from app.desktop.watcher import BackendUnavailable, WatcherBackend, WatchEvent
+from app.desktop.watcher import BackendUnavailable
 
 SHELL_SERVICE = "org.gnome.Shell"
 OBJECT_PATH = "/org/cuecards/Shell"
@@ -52,22 +52,14 @@ class _Listener(QObject):
         self._backend._on_report(payload)
 
 
-class GnomeWatcher(WatcherBackend):
+class GnomeWatcher(ShellDBusWatcher):
     """Active window under GNOME Shell via the Cuecards extension; see the module docstring."""
 
     name = "gnome"
 
     def __init__(self, bus: QDBusConnection | None = None, shell_service: str = SHELL_SERVICE):
-        super().__init__()
-        ensure_qt_app()
-        self._bus = bus if bus is not None else QDBusConnection.sessionBus()
+        super().__init__(bus)
         self._shell = shell_service
-        self._pump = QtLoopPump()
-        self.bad_payloads = 0
-        if not self._bus.isConnected():
-            raise BackendUnavailable(
-                "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset or dead)"
-            )
         self._listener = _Listener(self)
         self._subscribed = self._bus.connect(
             self._shell,
@@ -97,44 +89,18 @@ class GnomeWatcher(WatcherBackend):
             ) from exc
         self._pending.clear()  # the starting context is current(), not a change
 
-    def dispatch(self) -> list[WatchEvent]:
-        return self._take()
-
-    def pump(self, timeout: float | None) -> None:
-        self._pump.pump(self, timeout)
-
-    def interrupt(self) -> None:
-        self._pump.interrupt()
-
     def idle_seconds(self) -> float | None:
-        if self.closed:
-            return None
-        reply = self._call(
+        return self._idle_from(
             "org.gnome.Mutter.IdleMonitor",
             "/org/gnome/Mutter/IdleMonitor/Core",
             "org.gnome.Mutter.IdleMonitor",
             "GetIdletime",
         )
-        if reply.type() != QDBusMessage.MessageType.ReplyMessage or not reply.arguments():
-            return None
-        return float(reply.arguments()[0]) / 1000.0
 
     def close(self) -> None:
         if not self.closed:
             super().close()
             self._unsubscribe()
-
-    def _on_report(self, payload: str) -> None:
-        if self.closed:
-            return
-        self.events_received += 1
-        try:
-            context = context_from_shell_payload(payload, self.name)
-        except ValueError:
-            self.bad_payloads += 1
-            return
-        if self._offer(context):
-            self._notify()
 
     def _unsubscribe(self) -> None:
         self._bus.disconnect(
@@ -145,6 +111,3 @@ class GnomeWatcher(WatcherBackend):
             self._listener,
             SLOT("focusChanged(QString)"),
         )
-
-    def _call(self, service: str, path: str, interface: str, method: str) -> QDBusMessage:
-        return self._bus.call(QDBusMessage.createMethodCall(service, path, interface, method))

@@ -27,10 +27,10 @@ from pathlib import Path
 from PySide6.QtCore import ClassInfo, QObject, Slot
 from PySide6.QtDBus import QDBusConnection, QDBusMessage
 
-from app.desktop.qt_loop import QtLoopPump, ensure_qt_app
 from app.desktop.resources import desktop_resource
-from app.desktop.shell_payload import context_from_shell_payload, render_kwin_script
-from app.desktop.watcher import BackendUnavailable, WatcherBackend, WatchEvent
+from app.desktop.shell_dbus import ShellDBusWatcher
+from app.desktop.shell_payload import render_kwin_script
+from app.desktop.watcher import BackendUnavailable
 
 INTERFACE = "org.cuecards.Watcher"
 KWIN_SERVICE = "org.kde.KWin"
@@ -53,22 +53,14 @@ class _Receiver(QObject):
         self._backend._on_report(payload)
 
 
-class KWinWatcher(WatcherBackend):
+class KWinWatcher(ShellDBusWatcher):
     """Active window under KWin via a loaded script; see the module docstring."""
 
     name = "kde"
 
     def __init__(self, bus: QDBusConnection | None = None, kwin_service: str = KWIN_SERVICE):
-        super().__init__()
-        ensure_qt_app()
-        self._bus = bus if bus is not None else QDBusConnection.sessionBus()
+        super().__init__(bus)
         self._kwin = kwin_service
-        self._pump = QtLoopPump()
-        self.bad_payloads = 0
-        if not self._bus.isConnected():
-            raise BackendUnavailable(
-                "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset or dead)"
-            )
         serial = next(_serial)
         self._path = f"/org/cuecards/Watcher/{os.getpid()}_{serial}"
         self._plugin = f"cuecards-watch-{os.getpid()}-{serial}"
@@ -91,27 +83,13 @@ class KWinWatcher(WatcherBackend):
                 raise BackendUnavailable(f"cannot write the KWin script: {exc}") from exc
             raise
 
-    def dispatch(self) -> list[WatchEvent]:
-        return self._take()
-
-    def pump(self, timeout: float | None) -> None:
-        self._pump.pump(self, timeout)
-
-    def interrupt(self) -> None:
-        self._pump.interrupt()
-
     def idle_seconds(self) -> float | None:
-        if self.closed:
-            return None
-        reply = self._call(
+        return self._idle_from(
             "org.freedesktop.ScreenSaver",
             "/ScreenSaver",
             "org.freedesktop.ScreenSaver",
             "GetSessionIdleTime",
         )
-        if reply.type() != QDBusMessage.MessageType.ReplyMessage or not reply.arguments():
-            return None
-        return float(reply.arguments()[0]) / 1000.0
 
     def close(self) -> None:
         if not self.closed:
@@ -119,18 +97,6 @@ class KWinWatcher(WatcherBackend):
             self._cleanup(unload=True)
 
     # Internals.
-
-    def _on_report(self, payload: str) -> None:
-        if self.closed:
-            return
-        self.events_received += 1
-        try:
-            context = context_from_shell_payload(payload, self.name)
-        except ValueError:
-            self.bad_payloads += 1
-            return
-        if self._offer(context):
-            self._notify()
 
     def _load(self, script: Path) -> None:
         self._kwin_call(SCRIPTING_PATH, SCRIPTING_INTERFACE, "unloadScript", self._plugin)
@@ -156,14 +122,6 @@ class KWinWatcher(WatcherBackend):
 
     def _kwin_call(self, path: str, interface: str, method: str, *args: object) -> QDBusMessage:
         return self._call(self._kwin, path, interface, method, *args)
-
-    def _call(
-        self, service: str, path: str, interface: str, method: str, *args: object
-    ) -> QDBusMessage:
-        message = QDBusMessage.createMethodCall(service, path, interface, method)
-        if args:
-            message.setArguments(list(args))
-        return self._bus.call(message)
 
     def _cleanup(self, unload: bool) -> None:
         if unload:
