@@ -10,9 +10,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from Xlib import X, display, error
+from Xlib import display, error
 
 from tests.e2e.apps import ROOT, wait_for, windows_of_class
+from tests.e2e.moment import root_geometry
 from tests.e2e.xsession import XSession, XWindow, end_process
 
 pytestmark = pytest.mark.e2e
@@ -36,22 +37,6 @@ def window_name(display_name: str, wid: int) -> str:
         return window.get_wm_name() or ""
     except error.XError:
         return ""
-    finally:
-        conn.close()
-
-
-def root_geometry(display_name: str, wid: int) -> tuple[int, int, int, int] | None:
-    """(x, y, width, height) of a viewable window in root coordinates, else None."""
-    conn = display.Display(display_name)
-    try:
-        window = conn.create_resource_object("window", wid)
-        if window.get_attributes().map_state != X.IsViewable:
-            return None
-        geometry = window.get_geometry()
-        origin = window.translate_coords(conn.screen().root, 0, 0)
-        return (-origin.x, -origin.y, geometry.width, geometry.height)
-    except error.XError:
-        return None
     finally:
         conn.close()
 
