@@ -57,11 +57,19 @@ def _data_dir(services: Services) -> Check:
 
 
 def _database(services: Services) -> Check:
-    version = services.db.execute("PRAGMA user_version").fetchone()[0]
-    mode = services.db.execute("PRAGMA journal_mode").fetchone()[0]
+    """Where the file is, its schema and journal mode, and how much the local log holds."""
+    import sqlite_utils  # the command line's conveniences; the tray app never loads it
+
+    db = sqlite_utils.Database(services.db.conn)
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    mode = db.journal_mode
+    events, waiting = db["usage_events"].count, db["outbox"].count
     notices = [n for n in services.notices if "could not be read" in n]
     status = "warn" if notices else "ok"
-    detail = f"{services.data_dir / 'cuecards.db'} (schema {version}, {mode})"
+    detail = (
+        f"{services.data_dir / 'cuecards.db'} (schema {version}, {mode}; "
+        f"{events} usage events, {waiting} reports waiting)"
+    )
     return Check("database", status, "; ".join([detail, *notices]))
 
 

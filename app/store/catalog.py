@@ -10,11 +10,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-import sqlite_utils
-
 from app.core.matcher import Matcher, TriggerEntry
 from app.core.model import Pack
-from app.store.db import write_transaction
+from app.store.db import Database, write_transaction
 from app.store.fulltext import (
     SEQUENCE_MASK,
     Boost,
@@ -92,7 +90,7 @@ class CardRecord:
 class Catalog:
     """Every installed pack's cards, searchable; one instance per open database connection."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
         self._conn: sqlite3.Connection = db.conn
         self._cache: _Cache | None = None

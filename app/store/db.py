@@ -2,6 +2,9 @@
 
 A file SQLite cannot read is moved aside (`<name>.corrupt-<YYYYmmddTHHMMSS>`) and a fresh
 database is created, so the app keeps working; the caller tells the person with the notice.
+The store speaks plain SQL on the raw connection: importing sqlite-utils here would cost the
+tray app about 15 MB of resident memory for nothing it uses (tools that want its conveniences
+wrap `Database.conn` in `Database`).
 """
 
 from __future__ import annotations
@@ -10,10 +13,8 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-
-import sqlite_utils
 
 from app.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
@@ -28,6 +29,23 @@ _CORRUPT_WORDS = ("file is not a database", "malformed", "corrupt")
 _SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 
 
+class Database:
+    """The open Cuecards database: one configured, migrated sqlite3 connection (`conn`)."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
+        """Run one statement on the connection."""
+        return self.conn.execute(sql, params)
+
+    def close(self) -> None:
+        """Close the connection (uncommitted work is rolled back)."""
+        self.conn.close()
+
+
 class DatabaseError(Exception):
     """The database cannot be used; the message says why and what the person can do."""
 
@@ -40,7 +58,7 @@ class CorruptDatabaseError(DatabaseError):
     """SQLite reports the file as damaged (raised inside open_database, handled there)."""
 
 
-def open_database(path: Path) -> tuple[sqlite_utils.Database, str | None]:
+def open_database(path: Path) -> tuple[Database, str | None]:
     """Open (creating if needed) and migrate the database at `path`.
 
     Returns the database and a one-line notice for the person when the file was damaged and
@@ -62,21 +80,21 @@ def open_database(path: Path) -> tuple[sqlite_utils.Database, str | None]:
     return db, notice
 
 
-def open_memory_database() -> sqlite_utils.Database:
+def open_memory_database() -> Database:
     """A migrated in-memory database, for tests and dry runs that must leave no file behind."""
-    db = sqlite_utils.Database(memory=True, execute_plugins=False)
+    db = Database(sqlite3.connect(":memory:"))
     _configure(db.conn)
     migrate(db)
     return db
 
 
-def schema_version(db: sqlite_utils.Database) -> int:
+def schema_version(db: Database) -> int:
     """The schema version stored in the file (`PRAGMA user_version`)."""
     return int(db.conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 @contextlib.contextmanager
-def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+def write_transaction(db: Database) -> Iterator[sqlite3.Connection]:
     """One `BEGIN IMMEDIATE` transaction: committed on success, rolled back on any error.
 
     IMMEDIATE takes the write lock up front (waiting up to busy_timeout), so a transaction that
@@ -101,7 +119,7 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]
             raise
 
 
-def migrate(db: sqlite_utils.Database) -> int:
+def migrate(db: Database) -> int:
     """Apply every pending migration, each in its own transaction; returns the final version.
 
     The version is read again inside each transaction, so two processes starting together
@@ -120,7 +138,7 @@ def migrate(db: sqlite_utils.Database) -> int:
     return schema_version(db)
 
 
-def _open_checked(path: Path) -> sqlite_utils.Database:
+def _open_checked(path: Path) -> Database:
     """Verify the file, then connect, configure and migrate; the connection is closed on any
     failure so the file can be moved (Windows refuses to move an open file)."""
     _verify(path)
@@ -130,7 +148,7 @@ def _open_checked(path: Path) -> sqlite_utils.Database:
         raise DatabaseError(f"{path}: cannot open the database ({exc}); check permissions") from exc
     try:
         _configure(conn)
-        db = sqlite_utils.Database(conn, execute_plugins=False)
+        db = Database(conn)
         migrate(db)
     except SchemaTooNewError as exc:
         conn.close()
@@ -187,7 +205,7 @@ def _verify(path: Path) -> None:
         raise CorruptDatabaseError("; ".join(problems))
 
 
-def _refuse_newer(db: sqlite_utils.Database) -> None:
+def _refuse_newer(db: Database) -> None:
     version = schema_version(db)
     if version > SCHEMA_VERSION:
         raise SchemaTooNewError(

@@ -14,9 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import sqlite_utils
-
-from app.store.db import write_transaction
+from app.store.db import Database, write_transaction
 
 MAX_PENDING = 120  # about four months of daily reports
 BASE_DELAY = 60.0
@@ -52,7 +50,7 @@ class Outbox:
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: Database,
         *,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,

@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-import sqlite_utils
-
 from app.core.aggregates import DayCounts, Group, count_groups, day_bounds
+from app.store.db import Database
 
 _GROUPS = """
 SELECT kind, pack_id, card_id, app_id, count(*), sum(kind = 'search' AND results = 0)
@@ -28,7 +27,7 @@ BY_GROUP = "usage_events_for_reports"
 _GROUP_SCAN_SHARE = 5
 
 
-def plan(db: sqlite_utils.Database, start: float, end: float) -> str:
+def plan(db: Database, start: float, end: float) -> str:
     """The index to count a time range with: by time for a small share of the log, else in
     group order."""
     conn = db.conn
@@ -40,9 +39,7 @@ def plan(db: sqlite_utils.Database, start: float, end: float) -> str:
     return BY_GROUP if in_range * _GROUP_SCAN_SHARE > total else BY_TIME
 
 
-def day_groups(
-    db: sqlite_utils.Database, start: float, end: float, index: str | None = None
-) -> list[Group]:
+def day_groups(db: Database, start: float, end: float, index: str | None = None) -> list[Group]:
     """The log's events with start <= ts < end, grouped by kind, pack, card and app."""
     chosen = index or plan(db, start, end)
     if chosen not in (BY_TIME, BY_GROUP):
@@ -54,7 +51,7 @@ def day_groups(
 
 
 def day_counts(
-    db: sqlite_utils.Database,
+    db: Database,
     day: dt.date,
     known_apps: Iterable[str],
     tz: dt.tzinfo | None = None,
@@ -66,7 +63,7 @@ def day_counts(
 
 
 def active_days(
-    db: sqlite_utils.Database, days: Iterable[dt.date], tz: dt.tzinfo | None = None
+    db: Database, days: Iterable[dt.date], tz: dt.tzinfo | None = None
 ) -> list[dt.date]:
     """Those of `days` on which the log has any event (one indexed probe per day)."""
     found = []
@@ -80,7 +77,7 @@ def active_days(
     return found
 
 
-def known_app_ids(db: sqlite_utils.Database) -> set[str]:
+def known_app_ids(db: Database) -> set[str]:
     """Every app id the installed packs know (alias targets and raw trigger apps), lower-cased:
     only these are named in a report; any other app is `other`."""
     rows = db.conn.execute("SELECT app_id FROM apps UNION SELECT app_ref FROM triggers")

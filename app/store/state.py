@@ -16,10 +16,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import sqlite_utils
-
 from app.core.pacing import CardKey, PacingState
-from app.store.db import write_transaction
+from app.store.db import Database, write_transaction
 
 # PacingState fields that describe the window in front: never written to disk.
 _CONTEXT_FIELDS = {
@@ -47,7 +45,7 @@ class CardState:
 class StateStore:
     """Loads and saves the attention budget and per-card state on one database connection."""
 
-    def __init__(self, db: sqlite_utils.Database, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
         self._db = db
         self._conn: sqlite3.Connection = db.conn
         self._clock = clock

@@ -14,9 +14,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-import sqlite_utils
-
-from app.store.db import write_transaction
+from app.store.db import Database, write_transaction
 
 SourceState = Literal["updated", "unchanged", "error"]
 PackState = Literal["installed", "updated", "unchanged", "refused", "failed"]
@@ -84,7 +82,7 @@ class Origin:
 class SyncState:
     """Reads and writes the sync tables on one open database connection."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
         self._conn: sqlite3.Connection = db.conn
 

@@ -14,9 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import sqlite_utils
-
-from app.store.db import write_transaction
+from app.store.db import Database, write_transaction
 
 OTHER_APP = "other"
 DAY = 86400.0
@@ -74,7 +72,7 @@ class UsageLog:
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: Database,
         known_apps: Iterable[str] = (),
         clock: Callable[[], float] = time.time,
     ) -> None:

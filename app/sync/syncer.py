@@ -25,15 +25,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import sqlite_utils
-
 from app.core.model import PackManifest
 from app.core.packs import load_pack, pack_digest, read_manifest
 from app.core.problems import PackError, Problem
 from app.paths import DB_FILE
 from app.settings import Settings
 from app.store.catalog import Catalog, PackInfo, compare_versions
-from app.store.db import open_database
+from app.store.db import Database, open_database
 from app.store.syncstate import Origin, PackResult, SourceResult, SyncState, utc_now
 from app.sync.admission import check_owner, verify_for_install
 from app.sync.cuepack import build_cuepack
@@ -86,7 +84,7 @@ class Syncer:
         *,
         settings: Settings,
         catalog: Catalog,
-        db: sqlite_utils.Database,
+        db: Database,
         data_dir: Path,
         client: HttpClient | None = None,
         clock: Callable[[], dt.datetime] = utc_now,

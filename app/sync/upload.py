@@ -20,12 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import sqlite_utils
-
 from app.core.aggregates import Noise, build_report, canonical_bytes, new_batch_id
 from app.core.consent import SettingsView, consent, noise_epsilon, policy_cohort
 from app.core.xapi import statements
-from app.store.db import open_database
+from app.store.db import Database, open_database
 from app.store.outbox import Outbox, OutboxFull, Pending
 from app.store.reports import active_days, day_counts, known_app_ids
 from app.sync.sources import Answer, HttpClient, SourceError, check_url
@@ -66,7 +64,7 @@ class UploadStatus:
 class ServicesLike(Protocol):
     """What the preview needs from app.services.Services."""
 
-    db: sqlite_utils.Database
+    db: Database
     settings: SettingsView
 
 
@@ -234,7 +232,7 @@ class Uploader:
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: Database,
         settings: SettingsView,
         *,
         client: HttpClient | None = None,

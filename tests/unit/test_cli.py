@@ -166,6 +166,9 @@ def test_doctor_json(tmp_path: Path) -> None:
     assert checks["database"]["status"] == "ok" and checks["packs"]["status"] == "ok"
     assert "cuecards.demo" in checks["packs"]["detail"]
     assert checks["display"]["status"] == "warn"
+    # how much the local log holds: a search command logs nothing, so nothing waits
+    assert "schema" in checks["database"]["detail"]
+    assert "0 usage events, 0 reports waiting" in checks["database"]["detail"]
 
 
 def test_corrupt_database_is_moved_aside_with_a_message(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from app.store import db as store_db
 from app.store.db import (
@@ -47,7 +48,8 @@ def test_new_file_has_the_current_schema_in_wal_mode(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == store_db.BUSY_TIMEOUT_MS
-    assert {"packs", "apps", "skills", "cards", "triggers", "cards_fts"} <= set(db.table_names())
+    tables = set(sqlite_utils.Database(db.conn).table_names())
+    assert {"packs", "apps", "skills", "cards", "triggers", "cards_fts"} <= tables
 
 
 def test_foreign_keys_cascade_from_pack_to_cards(tmp_path: Path) -> None:
@@ -108,7 +110,8 @@ def test_pending_migrations_run_in_order_on_an_older_file(
     db, notice = open_database(path)
     assert notice is None
     assert schema_version(db) == SCHEMA_VERSION + 2
-    assert [c.name for c in db["usage"].columns] == ["ts", "kind", "card"]
+    usage = sqlite_utils.Database(db.conn)["usage"]
+    assert [c.name for c in usage.columns] == ["ts", "kind", "card"]
     assert db.conn.execute("SELECT count(*) FROM packs").fetchone()[0] == 2
 
 
@@ -230,5 +233,5 @@ def test_memory_database_has_the_schema_and_no_file(tmp_path: Path) -> None:
     os.chdir(tmp_path)
     db = open_memory_database()
     assert schema_version(db) == SCHEMA_VERSION
-    assert "cards_fts" in db.table_names()
+    assert "cards_fts" in sqlite_utils.Database(db.conn).table_names()
     assert list(tmp_path.iterdir()) == []
