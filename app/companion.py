@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from app.core.pacing import Pacer
     from app.desktop.instance import SingleInstance
     from app.desktop.qt_driver import QtWatcher
+    from app.pack_refresh import PackRefresh
     from app.palette_controller import SearchPalette
     from app.services import Services
     from app.store.state import StateStore
@@ -54,6 +55,7 @@ OWN_APP = "cuecards"
 PRUNE_EVERY_MS = 24 * 3600 * 1000
 MAX_TIMER_MS = 2**31 - 1
 MESSAGE_MS = 8000
+REFRESH_GRACE_MS = 3000
 
 
 class Companion(QObject):
@@ -97,13 +99,14 @@ class Companion(QObject):
         self._matches: list[Match] = []
         self._last_stored_app: str | None = None
         self._shown: tuple[PopupContent, str] | None = None  # the card on screen, its app
-        self._syncing = False
+        self._refresh: PackRefresh | None = None
+        self._demo_pending = False
         self._rng = random.Random()
         self._retry = self._single_shot(self._decide)
         self._snooze_end = self._single_shot(self._snooze_ended)
         self._sync_timer = self._single_shot(self._start_sync)
         self._prune_timer = self._single_shot(self._prune)
-        self._sync_done.connect(self._sync_finished)
+        self._sync_done.connect(self._matcher_built)
 
     def _single_shot(self, slot: Callable[[], None]) -> QTimer:
         timer = QTimer(self)
@@ -158,7 +161,6 @@ class Companion(QObject):
                 self._fail(f"cannot start: {type(exc).__name__}: {exc}", 1)
                 return
         services = self.services
-        services.ensure_demo_pack()
         for notice in services.notices:
             self.tell(notice)
         self.usage = UsageLog(services.db, clock=self.clock)
@@ -177,6 +179,8 @@ class Companion(QObject):
         if first_run:
             self.store.save(self.pacer.state)
             self.open_welcome()
+        if services.demo_pack_pending():
+            self._start_sync()  # now: a first run has no cards until the demo pack is in
         self._schedule_sync(first=True)
         _settle_heap()
 
@@ -598,8 +602,7 @@ class Companion(QObject):
             self.pacer.config = PacingConfig.from_settings(self.services.settings.get)
             self._decide()
         elif key == "packs.demo":
-            self.services.ensure_demo_pack()
-            self._install_matcher(self.services.catalog.matcher())
+            self._start_sync()
         elif key in ("packs.sources", "packs.sync_hours"):
             self._schedule_sync(first=True)
         elif key == "usage.retention_days":
@@ -697,12 +700,12 @@ class Companion(QObject):
 
     def _schedule_sync(self, first: bool) -> None:
         """One single-shot timer to the next sync; none while no source is configured."""
+        from app.core.schedule import first_delay, next_delay
+
         assert self.services is not None
         self._sync_timer.stop()
         if not self.services.settings.get("packs.sources"):
-            return  # and app.sync, with its TLS and zip machinery, is never loaded
-        from app.sync.syncer import first_delay, next_delay
-
+            return
         if first:
             delay = first_delay(self._rng)
         else:
@@ -710,50 +713,71 @@ class Companion(QObject):
         self._sync_timer.start(min(math.ceil(delay * 1000), MAX_TIMER_MS))
 
     def _start_sync(self) -> None:
-        """Sync every pack source on a worker thread with its own database connection."""
-        if self._syncing or self.services is None:
+        """Install the demo pack and sync every source in a child process (`pack_refresh`)."""
+        if self.services is None:
             return
-        self._syncing = True
-        data_dir, settings = self.services.data_dir, self.services.settings
-        threading.Thread(
-            target=self._sync_worker, args=(data_dir, settings), name="cuecards-sync", daemon=True
-        ).start()
+        if self._refresh is None:
+            from app.pack_refresh import PackRefresh
 
-    def _sync_worker(self, data_dir: Path, settings: Any) -> None:
-        """Runs on the worker thread: sync, and build the new matcher there when packs changed."""
-        matcher = None
-        error = None
-        results: list[Any] = []
-        try:
-            from app.sync.syncer import Syncer
+            self._refresh = PackRefresh(self.services.data_dir, self)
+            self._refresh.finished.connect(self._sync_finished)
+        self._demo_pending = self._demo_pending or self.services.demo_pack_pending()
+        self._refresh.start()
 
-            syncer = Syncer.open(data_dir, settings)
-            try:
-                results = syncer.sync_all()
-                if any(r.status == "updated" for r in results):
-                    matcher = syncer.catalog.matcher()
-            finally:
-                syncer.close()
-        except Exception as exc:  # reported in the tray; the next sync tries again
-            error = f"pack sync failed: {type(exc).__name__}: {exc}"
-        self._sync_done.emit((results, matcher, error))
+    def _sync_finished(self, results: list[dict[str, Any]], error: str) -> None:
+        """The child is done: say what changed, and rebuild the matcher on a worker thread."""
+        from app.pack_refresh import packs_changed
 
-    def _sync_finished(self, outcome: tuple[list[Any], Matcher | None, str | None]) -> None:
-        results, matcher, error = outcome
-        self._syncing = False
         if error:
             self.tell(error)
-        if matcher is not None:
-            self._install_matcher(matcher)
-            _settle_heap()
+        changed = packs_changed(results) or self._demo_pending
+        self._demo_pending = False
+        if changed and self.services is not None:
             updates = [
-                p.message for r in results for p in r.packs if p.status in ("installed", "updated")
+                p["message"]
+                for r in results
+                for p in r.get("packs", ())
+                if p.get("status") in ("installed", "updated")
             ]
             if updates:
                 self.tell("; ".join(updates))
-        elif "packs" in self._windows and self._windows["packs"].isVisible():
+            threading.Thread(
+                target=self._build_matcher,
+                args=(self.services.data_dir,),
+                name="cuecards-matcher",
+                daemon=True,
+            ).start()
+        else:
+            self._sync_done.emit(None)
+        if "packs" in self._windows and self._windows["packs"].isVisible():
             self._fill_packs(self._windows["packs"])
         self._schedule_sync(first=False)
+
+    def _build_matcher(self, data_dir: Path) -> None:
+        """Runs on a worker thread with its own connection: the new matcher, or None."""
+        from app.paths import DB_FILE
+        from app.store.catalog import Catalog
+        from app.store.db import open_database
+
+        matcher = None
+        try:
+            db, _ = open_database(data_dir / DB_FILE)
+            try:
+                matcher = Catalog(db).matcher()
+            finally:
+                db.close()
+        except Exception as exc:  # told in the tray; the old matcher stays
+            self._sync_done.emit(f"cards could not be reloaded: {type(exc).__name__}: {exc}")
+            return
+        self._sync_done.emit(matcher)
+
+    def _matcher_built(self, outcome: Matcher | str | None) -> None:
+        """Back on the GUI thread: use the new matcher (None: nothing changed)."""
+        if isinstance(outcome, str):
+            self.tell(outcome)
+        elif outcome is not None:
+            self._install_matcher(outcome)
+            _settle_heap()
 
     # ----- the end -------------------------------------------------------------------------
 
@@ -770,6 +794,8 @@ class Companion(QObject):
             self.watcher = None
         if self.search is not None:
             self.search.stop()
+        if self._refresh is not None and not self._refresh.wait(REFRESH_GRACE_MS):
+            self._refresh.kill()  # an install is one transaction: a killed child changes nothing
         if self.store is not None and self.pacer is not None:
             self.store.save(self.pacer.state)
         if self.instance is not None:

@@ -28,6 +28,16 @@ def resources_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "resources"
 
 
+DEMO_PACK_ID = "cuecards.demo"  # the id in resources/packs/demo/pack.yaml (a test checks)
+
+
 def demo_pack_dir() -> Path:
     """The bundled demo pack that a fresh install starts with."""
     return resources_dir() / "packs" / "demo"
+
+
+def self_command() -> list[str]:
+    """The command that runs this same Cuecards again: the frozen launcher or `python -m app`."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "app"]

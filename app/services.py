@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.core.packs import load_pack, pack_digest, read_manifest
-from app.paths import DB_FILE, demo_pack_dir
+from app.core.packfiles import DEFAULT_LIMITS, digest_of
+from app.paths import DB_FILE, DEMO_PACK_ID, demo_pack_dir
 from app.settings import Policy, Settings
 from app.store.catalog import Catalog
 from app.store.db import open_database
@@ -23,17 +23,27 @@ class Services:
         self.notices: list[str] = [notice] if notice else []
         self.catalog = Catalog(self.db)
 
-    def ensure_demo_pack(self) -> None:
-        """Install the bundled demo pack when `packs.demo` is on (cheap when already current)."""
-        demo = demo_pack_dir()
-        manifest = read_manifest(demo)
+    def demo_pack_pending(self) -> bool:
+        """Whether the bundled demo pack must be installed, updated or removed (`packs.demo`).
+
+        Cheap (a content hash of the folder) and free of the pack loader, so the tray app can
+        ask at every start without loading the pack models.
+        """
+        installed = self.catalog.installed_digest(DEMO_PACK_ID)
         if not self.settings.get("packs.demo"):
-            if any(p.id == manifest.id for p in self.catalog.packs()):
-                self.catalog.remove(manifest.id)
+            return installed is not None
+        return installed != digest_of(demo_pack_dir(), DEFAULT_LIMITS)
+
+    def ensure_demo_pack(self) -> None:
+        """Install, update or remove the bundled demo pack as `packs.demo` says."""
+        if not self.demo_pack_pending():
             return
-        if self.catalog.is_current(manifest.id, manifest.version, pack_digest(demo)):
+        if not self.settings.get("packs.demo"):
+            self.catalog.remove(DEMO_PACK_ID)
             return
-        result = load_pack(demo)
+        from app.core.packs import load_pack
+
+        result = load_pack(demo_pack_dir())
         if result.pack is not None:
             self.catalog.install(result.pack)
         self.notices.extend(f"demo pack: {p}" for p in result.errors)

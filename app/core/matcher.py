@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import re2
 
 from app.core.context import Context
-from app.core.model import re2_options
+from app.core.patterns import re2_options
 
 # Score bands: any title match outranks every app-only trigger; priority (0..100) orders
 # within a band.

@@ -7,14 +7,14 @@ a test fails when the committed files are stale.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 import re
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-import re2
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
+
+from app.core.patterns import check_re2
 
 PACK_ID = r"^[a-z0-9][a-z0-9.-]*$"
 CARD_ID = r"^[a-z0-9][a-z0-9._-]*$"
@@ -50,35 +50,6 @@ Duration = Annotated[
     BeforeValidator(parse_duration),
     WithJsonSchema({"anyOf": [{"type": "string", "pattern": DURATION}, {"type": "number"}]}),
 ]
-
-
-def re2_options() -> re2.Options:
-    """RE2 options that report errors to us instead of logging them to stderr."""
-    options = re2.Options()
-    options.log_errors = False
-    return options
-
-
-@functools.lru_cache(maxsize=65536)
-def compile_re2(pattern: str) -> re2._Regexp:
-    """Compile a title pattern with RE2, quietly; raises ValueError with RE2's reason.
-
-    Cached: validation and the matcher compile the same patterns, once between them.
-    """
-    try:
-        return re2.compile(pattern, options=re2_options())
-    except re2.error as exc:
-        reason = exc.args[0] if exc.args else "invalid pattern"
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", "replace")
-        reason = str(reason).split(":", 1)[0]
-        raise ValueError(f"{reason} in pattern {pattern!r} (RE2)") from None
-
-
-def check_re2(pattern: str) -> str:
-    """Validate a title pattern with RE2 (linear time for any pattern)."""
-    compile_re2(pattern)
-    return pattern
 
 
 class _Strict(BaseModel):

@@ -8,10 +8,9 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from app.core.matcher import Matcher, TriggerEntry
-from app.core.model import Pack
 from app.store.db import Database, write_transaction
 from app.store.fulltext import (
     SEQUENCE_MASK,
@@ -22,6 +21,9 @@ from app.store.fulltext import (
     card_rowid,
 )
 from app.store.search import Vocabulary, parse_query
+
+if TYPE_CHECKING:  # the pack models (pydantic) load only where a pack is installed
+    from app.core.model import Pack
 
 InstallStatus = Literal["installed", "updated", "unchanged", "refused"]
 
@@ -105,6 +107,11 @@ class Catalog:
             (pack_id, version, digest),
         ).fetchone()
         return row is not None
+
+    def installed_digest(self, pack_id: str) -> str | None:
+        """The content hash of the installed pack with this id, or None when none is."""
+        row = self._conn.execute("SELECT digest FROM packs WHERE id = ?", (pack_id,)).fetchone()
+        return row[0] if row else None
 
     def install(self, pack: Pack) -> InstallOutcome:
         """Install or replace a pack in one transaction; a failure leaves the old one intact.

@@ -8,17 +8,16 @@ to `<data>/packs/<id>-<version>.cuepack` and replace the old version in the cata
 transaction. Any failure leaves the installed version as it was and says why; the result of
 each source is stored (`SyncState`) for `cuecards doctor` and the tray's Packs window.
 
-Qt-free and blocking: the running app makes one with `Syncer.open(data_dir, settings)` in a
-worker thread (its own database connection), calls `sync_all()` at start (after
-`first_delay`) and then every `next_delay(packs.sync_hours)`, and shows `results()` in its
-Packs window; `cuecards pack sync` runs one sync now.
+Qt-free and blocking: `cuecards pack sync` runs one sync now. The running app runs that
+command as a child process at start (after `app.core.schedule.first_delay`) and then every
+`next_delay(packs.sync_hours)`, so none of this loads into the tray, and shows `results()`
+in its Packs window.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import random
 import shutil
 import tempfile
 import time
@@ -50,23 +49,10 @@ from app.sync.sources import (
 
 STORE = "packs"
 INCOMING = ".incoming"
-JITTER = 0.1
-FIRST_DELAY_MAX = 60.0
 # How many problems a refusal message spells out before "and N more".
 SHOWN_PROBLEMS = 3
 _STALE_INCOMING = 24 * 3600
 _SETTLE_SECONDS = 600
-
-
-def next_delay(hours: float, rng: random.Random) -> float:
-    """Seconds until the next sync: `hours` with ±10 % random jitter, so machines that
-    started together do not all ask the server at the same moment."""
-    return hours * 3600.0 * rng.uniform(1 - JITTER, 1 + JITTER)
-
-
-def first_delay(rng: random.Random) -> float:
-    """Seconds from app start to the first sync: up to a minute, spread at random."""
-    return rng.uniform(0.0, FIRST_DELAY_MAX)
 
 
 def describe(problems: list[Problem]) -> str:

@@ -231,7 +231,7 @@ def test_palette_hand_off_opens_the_search_palette(companion: Companion) -> None
     assert palette.isVisible() and palette.windowTitle() == "Cuecards search"
 
 
-def test_a_sync_on_the_worker_thread_installs_a_newer_pack_and_rebuilds_the_matcher(
+def test_a_sync_in_a_child_process_installs_a_newer_pack_and_rebuilds_the_matcher(
     qtbot, companion: Companion, tmp_path: Path
 ) -> None:
     source = tmp_path / "source"
@@ -251,8 +251,9 @@ def test_a_sync_on_the_worker_thread_installs_a_newer_pack_and_rebuilds_the_matc
     assert companion._sync_timer.isActive()  # the first sync waits a random moment
     with qtbot.waitSignal(companion._sync_done, timeout=30_000):
         companion._start_sync()
-    qtbot.waitUntil(lambda: not companion._syncing)
     assert any("1.2.0" in label for label in companion.menu.pack_labels())
+    # the pack loader ran in the child, never in this process's tray
+    assert companion._refresh is not None and not companion._refresh.running
     companion.on_context(Context(app="e2e-calendar", title="x", backend="test", pid=7))
     assert popup_title(companion) == "Cuecards: Invite from the calendar"
     assert companion._sync_timer.isActive()  # and the next sync is scheduled

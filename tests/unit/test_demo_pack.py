@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.core.model import CardFront, PackManifest, compile_re2
+from app.core.model import CardFront, PackManifest
+from app.core.patterns import compile_re2
+from app.paths import DEMO_PACK_ID
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "resources" / "packs" / "demo"
 CARD_PATHS = sorted((PACK_DIR / "cards").glob("*.md"))
@@ -72,6 +74,7 @@ def test_manifest_names_the_demo_pack(manifest: PackManifest) -> None:
     )
     assert manifest.description
     assert 8 <= len(manifest.skills) <= 15
+    assert manifest.id == DEMO_PACK_ID  # what the tray's cheap "is the demo current?" asks
 
 
 def test_every_app_id_has_been_checked_for_a_platform(manifest: PackManifest) -> None:

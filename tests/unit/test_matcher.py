@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from app.core.context import Context
 from app.core.matcher import SET_CHUNK, Matcher, TriggerEntry
-from app.core.model import compile_re2
+from app.core.patterns import compile_re2
 from app.store.catalog import Catalog
 from app.store.db import open_database
 from tests.unit.factories import make_card, make_pack

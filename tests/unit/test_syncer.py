@@ -15,6 +15,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from app.core.schedule import first_delay, next_delay
 from app.settings import Policy, Settings
 from app.store.catalog import Catalog
 from app.store.db import open_database
@@ -22,7 +23,7 @@ from app.store.syncstate import SyncState
 from app.sync.cuepack import build_cuepack, manifest_json, write_zip
 from app.sync.signing import generate_key, public_key_text, sign_cuepack
 from app.sync.sources import HttpClient
-from app.sync.syncer import Syncer, first_delay, next_delay
+from app.sync.syncer import Syncer
 from tests.unit.conftest import Tls, requests_to, serve_folder
 from tests.unit.cuepack_helpers import copy_good, read_entry, rewrite_zip, set_version
 
