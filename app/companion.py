@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import math
 import os
 import random
-import secrets
 import signal
 import socket
 import sys
@@ -93,7 +91,9 @@ class Companion(QObject):
         self.cardview: CardView | None = None
         self.search: SearchPalette | None = None
         self._windows: dict[str, QWidget] = {}
-        self._salt = secrets.token_bytes(16)  # keys of window contexts mean nothing on disk
+        # Window contexts are keyed by a salted in-memory hash of app and title: never stored,
+        # and the builtin hash (SipHash) keeps OpenSSL, 3.5 MB, out of the tray.
+        self._salt = os.urandom(16)
         self._context: Context | None = None
         self._context_key: str | None = None
         self._matches: list[Match] = []
@@ -279,9 +279,7 @@ class Companion(QObject):
             return
         if ctx.pid == os.getpid() or ctx.app == OWN_APP:
             return  # our own card view or dialogs: the person is still where they were
-        key = hashlib.blake2b(
-            f"{ctx.app}\0{ctx.title}".encode(), key=self._salt, digest_size=16
-        ).hexdigest()
+        key = f"{hash((self._salt, ctx.app, ctx.title)) & 0xFFFFFFFFFFFFFFFF:016x}"
         new_context = key != self._context_key
         previous_app = self._context.app if self._context is not None else None
         self._context, self._context_key = ctx, key

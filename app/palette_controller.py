@@ -9,17 +9,14 @@ It sits between the catalog and the Qt widget so that the widget never touches t
 from __future__ import annotations
 
 import datetime as dt
-import heapq
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QRect, Signal
 from PySide6.QtGui import QCursor, QGuiApplication
 
-from app.core.ranking import CardKey, listing_order, overdue_cards, palette_search
+from app.core.ranking import CardKey, overdue_cards, palette_search
 from app.desktop.hotkey import FALLBACK_SENTENCE, GlobalHotkey, HotkeyStatus
-from app.store.catalog import CardRecord, Catalog, SearchHit, TriggerRecord
+from app.store.catalog import Catalog, ListedCard, SearchHit
 from app.ui.palette import Palette, PaletteRow
 
 LIMIT = 12
@@ -28,18 +25,6 @@ BADGE_APPS = 2
 
 RecordSearch = Callable[[str, int, str | None], None]
 """(query, result count, app id or None): append a "search" usage event."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Listed:
-    """What the empty-query list needs of a card (no body: it is kept in memory)."""
-
-    pack: str
-    id: str
-    title: str
-    summary: str
-    priority: int
-    triggers: tuple[TriggerRecord, ...]
 
 
 class PaletteController(QObject):
@@ -65,7 +50,6 @@ class PaletteController(QObject):
         self._record_search = record_search
         self._today = today
         self._loaded_on: dt.date | None = None
-        self._by_ref: dict[str, list[_Listed]] = {}
         self._alias_of: dict[str, str] = {}
         self._aliases: dict[str, tuple[str, ...]] = {}
         self._pack_names: dict[str, str] = {}
@@ -94,8 +78,10 @@ class PaletteController(QObject):
         self.palette.open_on(area, "")
 
     def refresh(self) -> None:
-        """Re-read packs, aliases, review dates and the cards per app; call it after packs
-        were installed, updated or removed (and once at start, while the app is idle)."""
+        """Re-read packs, aliases and review dates; call it after packs were installed,
+        updated or removed (and once at start). The cards themselves stay in SQLite: the
+        list for an app is read when the palette opens, a few ms, so 10k cards cost the
+        running app no memory here."""
         self._loaded_on = self._today()
         packs = self.catalog.packs()
         self._pack_names = {p.id: p.name for p in packs}
@@ -104,9 +90,9 @@ class PaletteController(QObject):
         for alias, ids in sorted(self._aliases.items()):
             for app_id in ids:
                 self._alias_of.setdefault(app_id, alias)
-        cards = self.catalog.cards(with_body=False)
-        self._overdue = overdue_cards(cards, self._loaded_on)
-        self._by_ref = _index_by_app(cards)
+        self._overdue = overdue_cards(self.catalog.review_dates(), self._loaded_on)
+        if self.palette.isVisible():  # packs changed under an open palette: answer again
+            self.on_query(self.last_query)
 
     # ----- palette signals ------------------------------------------------------------------
 
@@ -156,23 +142,14 @@ class PaletteController(QObject):
             self._record_search(query, self.last_count, self.app)
         self.last_query, self.last_count = "", 0
 
-    def _app_cards(self) -> list[_Listed]:
+    def _app_cards(self) -> list[ListedCard]:
         """The cards with a trigger for the app (directly or through an alias), in listing
-        order: a merge of the per-reference lists sorted at refresh."""
+        order (highest priority first, then by title)."""
         if not self.app:
             return []
         app = self.app.strip().lower()
         refs = {app, *(alias for alias, ids in self._aliases.items() if app in ids)}
-        lists = [self._by_ref[ref] for ref in sorted(refs) if ref in self._by_ref]
-        found: list[_Listed] = []
-        seen: set[tuple[str, str]] = set()
-        for card in heapq.merge(*lists, key=listing_order):
-            if (card.pack, card.id) not in seen:
-                seen.add((card.pack, card.id))
-                found.append(card)
-                if len(found) == LIMIT:
-                    break
-        return found
+        return self.catalog.listing(sorted(refs), LIMIT)
 
     def _badge(self, app_ids: Iterable[str]) -> str:
         names = sorted({self._alias_of.get(app_id, app_id) for app_id in app_ids})
@@ -190,9 +167,8 @@ class PaletteController(QObject):
             self._badge(hit.app_ids),
         )
 
-    def _listed_row(self, card: _Listed) -> PaletteRow:
-        refs = [t.app_ref for t in card.triggers]
-        ids = [app_id for ref in refs for app_id in self._aliases.get(ref, (ref,))]
+    def _listed_row(self, card: ListedCard) -> PaletteRow:
+        ids = [app_id for ref in card.app_refs for app_id in self._aliases.get(ref, (ref,))]
         return PaletteRow(
             card.pack,
             card.id,
@@ -201,20 +177,6 @@ class PaletteController(QObject):
             self._pack_names.get(card.pack, card.pack),
             self._badge(ids),
         )
-
-
-def _index_by_app(cards: Iterable[CardRecord]) -> dict[str, list[_Listed]]:
-    """Approved cards by the app references (aliases or raw ids) of their triggers."""
-    index: dict[str, list[_Listed]] = defaultdict(list)
-    for card in cards:
-        if card.draft:
-            continue
-        listed = _Listed(card.pack, card.id, card.title, card.summary, card.priority, card.triggers)
-        for ref in {t.app_ref.lower() for t in card.triggers}:
-            index[ref].append(listed)
-    for listed_cards in index.values():
-        listed_cards.sort(key=listing_order)
-    return dict(index)
 
 
 class SearchPalette(QObject):

@@ -7,7 +7,7 @@ rebuild it after a pack changes and `cuecards match` can explain every result.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import re2
@@ -52,25 +52,25 @@ class Match:
     priority: int
 
 
-@dataclass(slots=True)
-class _Route:
-    """A trigger as seen from one app id: the entry and why this app reaches it."""
-
-    entry: TriggerEntry
-    app_reason: str
+_Held = TriggerEntry | tuple[TriggerEntry, ...] | list[TriggerEntry]
 
 
 @dataclass(slots=True)
 class _AppIndex:
     """Everything that can fire for one app id.
 
-    App-only routes, and the routes of each title pattern, are kept sorted best first. All
+    App-only triggers, and the triggers of each title pattern, are kept sorted best first. All
     distinct patterns of the app are tested in one pass per chunk with RE2 Sets built on first
     use (one RE2 search per pattern costs ~2 µs; a few thousand patterns would blow the budget).
+    The lists hold the entries themselves (8 bytes a reference); why an app reaches a trigger
+    is put in words only for the cards a match returns.
     """
 
-    app_only: list[_Route] = field(default_factory=list)
-    by_pattern: dict[str, list[_Route]] = field(default_factory=dict)
+    app_only: list[TriggerEntry] = field(default_factory=list)
+    # A pattern's one trigger is held as itself, several as a tuple: most patterns belong to
+    # one trigger, and a list per pattern would cost ~60 bytes each.
+    # (a list only while the matcher is built).
+    by_pattern: dict[str, _Held] = field(default_factory=dict)
     sets: list[tuple[re2.Set, list[str]]] | None = None
 
 
@@ -89,9 +89,10 @@ class Matcher:
         for entry in entries:
             self._add(entry)
         for index in self._apps.values():
-            index.app_only.sort(key=_route_key)
-            for routes in index.by_pattern.values():
-                routes.sort(key=_route_key)
+            index.app_only.sort(key=_entry_key)
+            for pattern, held in index.by_pattern.items():
+                if isinstance(held, list):
+                    index.by_pattern[pattern] = tuple(sorted(held, key=_entry_key))
 
     def __len__(self) -> int:
         """How many triggers the matcher holds."""
@@ -108,65 +109,72 @@ class Matcher:
         A trigger whose title pattern matched beats an app-only trigger, then priority decides,
         then pack and card id. A trigger with a pattern that does not match never fires.
         """
-        index = self._apps.get(ctx.app.strip().lower())
+        app_id = ctx.app.strip().lower()
+        index = self._apps.get(app_id)
         if index is None or limit <= 0:
             return []
-        chosen: dict[tuple[str, str], Match] = {}
-        matched = [index.by_pattern[pattern] for pattern in _matching(index, ctx.title)]
-        for route in heapq.merge(*matched, key=_route_key):
-            if len(chosen) >= limit:
-                break
-            _choose(chosen, route, titled=True)
-        for route in index.app_only:
-            if len(chosen) >= limit:
-                break
-            _choose(chosen, route, titled=False)
-        return list(chosen.values())
+        chosen: dict[tuple[str, str], TriggerEntry] = {}
+        matched = [_entries(index.by_pattern[p]) for p in _matching(index, ctx.title)]
+        _keep_best(chosen, heapq.merge(*matched, key=_entry_key), limit)
+        titled = set(chosen)
+        _keep_best(chosen, index.app_only, limit)
+        return [self._describe(e, app_id, key in titled) for key, e in chosen.items()]
+
+    def _describe(self, entry: TriggerEntry, app_id: str, titled: bool) -> Match:
+        """The Match for a chosen trigger, with its reasons in words."""
+        ref = entry.app_ref.strip().lower()
+        number = entry.trigger_index + 1
+        if self._aliases.get(ref):
+            reasons = [f"app '{app_id}' is alias '{ref}' (trigger {number})"]
+        else:
+            reasons = [f"app '{ref}' (trigger {number})"]
+        if titled:
+            reasons.append(f"title matches {entry.title_pattern!r}")
+        reasons.append(f"priority {entry.priority}")
+        return Match(
+            pack=entry.pack,
+            card=entry.card,
+            title=entry.title,
+            summary=entry.summary,
+            score=(TITLE_BAND if titled else APP_BAND) + entry.priority,
+            reasons=reasons,
+            dwell=entry.dwell,
+            priority=entry.priority,
+        )
 
     def _add(self, entry: TriggerEntry) -> None:
         ref = entry.app_ref.strip().lower()
-        number = entry.trigger_index + 1
-        ids = self._aliases.get(ref)
-        targets = (
-            [(app_id, f"app '{app_id}' is alias '{ref}' (trigger {number})") for app_id in ids]
-            if ids
-            else [(ref, f"app '{ref}' (trigger {number})")]
-        )
-        for app_id, reason in targets:
+        for app_id in self._aliases.get(ref) or (ref,):
             index = self._apps.setdefault(app_id, _AppIndex())
-            route = _Route(entry, reason)
             if entry.title_pattern is None:
-                index.app_only.append(route)
+                index.app_only.append(entry)
             else:
-                index.by_pattern.setdefault(entry.title_pattern, []).append(route)
+                held = index.by_pattern.get(entry.title_pattern)
+                if held is None:
+                    index.by_pattern[entry.title_pattern] = entry
+                elif isinstance(held, list):
+                    held.append(entry)
+                else:
+                    index.by_pattern[entry.title_pattern] = [*_entries(held), entry]
         self._count += 1
 
 
-def _route_key(route: _Route) -> tuple[int, str, str, int]:
-    entry = route.entry
+def _entry_key(entry: TriggerEntry) -> tuple[int, str, str, int]:
     return (-entry.priority, entry.pack, entry.card, entry.trigger_index)
 
 
-def _choose(chosen: dict[tuple[str, str], Match], route: _Route, titled: bool) -> None:
-    """Keep the first (best) trigger of each card; routes arrive best first."""
-    entry = route.entry
-    key = (entry.pack, entry.card)
-    if key in chosen:
-        return
-    reasons = [route.app_reason]
-    if titled:
-        reasons.append(f"title matches {entry.title_pattern!r}")
-    reasons.append(f"priority {entry.priority}")
-    chosen[key] = Match(
-        pack=entry.pack,
-        card=entry.card,
-        title=entry.title,
-        summary=entry.summary,
-        score=(TITLE_BAND if titled else APP_BAND) + entry.priority,
-        reasons=reasons,
-        dwell=entry.dwell,
-        priority=entry.priority,
-    )
+def _entries(held: _Held) -> Sequence[TriggerEntry]:
+    return held if isinstance(held, tuple | list) else (held,)
+
+
+def _keep_best(
+    chosen: dict[tuple[str, str], TriggerEntry], entries: Iterable[TriggerEntry], limit: int
+) -> None:
+    """Add the first (best) trigger of each card not chosen yet; entries come best first."""
+    for entry in entries:
+        if len(chosen) >= limit:
+            return
+        chosen.setdefault((entry.pack, entry.card), entry)
 
 
 def _matching(index: _AppIndex, title: str) -> list[str]:

@@ -7,7 +7,6 @@ refused before any content is parsed.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -231,6 +230,8 @@ def digest_of(path: str | Path, limits: Limits) -> str:
 
 
 def _file_sha256(path: Path) -> str:
+    import hashlib  # lazy: OpenSSL stays out of a tray that never hashes a pack
+
     h = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(MIB):
@@ -368,6 +369,8 @@ class FolderFiles(PackFiles):
 
     def iter_cards(self) -> Iterator[tuple[str, bytes | Problem]]:
         """Reads every pack file once in path order, hashing as it goes (that is the digest)."""
+        import hashlib
+
         h = hashlib.sha256()
         cards = set(self.cards)
         for rel in sorted([*self.cards, *self.media_sizes, MANIFEST]):

@@ -10,8 +10,8 @@ left behind by a crash is removed when nobody answers on it.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import os
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,7 +30,10 @@ def server_name(data_dir: Path) -> str:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = str(os.getuid()) if hasattr(os, "getuid") else "user"
-    digest = hashlib.sha256(str(Path(data_dir).expanduser().resolve()).encode()).hexdigest()
+    path = str(Path(data_dir).expanduser().resolve()).encode()
+    # A name, not a secret: two checksums (64 bits) tell a user's data directories apart
+    # without loading OpenSSL into the tray for it.
+    digest = f"{zlib.crc32(path):08x}{zlib.adler32(path):08x}"
     safe_user = "".join(ch for ch in user if ch.isalnum())[:16] or "user"
     return f"cuecards-{safe_user}-{digest[:16]}"
 

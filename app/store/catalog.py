@@ -8,7 +8,8 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from sys import intern
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from app.core.matcher import Matcher, TriggerEntry
 from app.store.db import Database, write_transaction
@@ -87,6 +88,27 @@ class CardRecord:
     @property
     def draft(self) -> bool:
         return self.status == "draft"
+
+
+@dataclass(frozen=True, slots=True)
+class ListedCard:
+    """A card as a list row shows it: no body, and only its triggers' app references."""
+
+    pack: str
+    id: str
+    title: str
+    summary: str
+    priority: int
+    app_refs: tuple[str, ...]
+
+
+class ReviewDate(NamedTuple):
+    """When a card was last reviewed and how often it must be (seconds)."""
+
+    pack: str
+    id: str
+    reviewed: dt.date | None
+    review_every: float | None
 
 
 class Catalog:
@@ -194,6 +216,55 @@ class Catalog:
             where.append("c.status = 'approved'")
         return self._records(" AND ".join(where), params, with_body=with_body)
 
+    def listing(self, refs: Sequence[str], limit: int) -> list[ListedCard]:
+        """The approved cards with a trigger for any of `refs` (aliases or app ids, lower
+        case), highest priority first, then by title: the palette's list before anything is
+        typed. Read when asked, so no per-app copy of the cards lives in memory.
+        """
+        if not refs or limit <= 0:
+            return []
+        marks = ",".join("?" * len(refs))
+        rows = self._conn.execute(
+            f"""
+            SELECT c.rowid, c.pack_id, c.id, c.title, c.summary, c.priority FROM cards c
+            WHERE c.status = 'approved'
+              AND c.rowid IN (SELECT card_rowid FROM triggers WHERE app_ref IN ({marks}))
+            ORDER BY c.priority DESC, c.pack_id, c.id
+            """,
+            tuple(refs),
+        )
+        # Titles sort with Python's case folding (SQLite's lower() knows ASCII only): read
+        # whole priority groups until `limit` cards are in, then sort those.
+        taken: list[tuple] = []
+        for row in rows:
+            if len(taken) >= limit and row[5] < taken[-1][5]:
+                break
+            taken.append(row)
+        taken.sort(key=lambda r: (-r[5], r[3].lower()))
+        taken = taken[:limit]
+        refs_of: dict[int, list[str]] = {row[0]: [] for row in taken}
+        marks = ",".join("?" * len(refs_of))
+        for rowid, app_ref in self._conn.execute(
+            f"SELECT card_rowid, app_ref FROM triggers WHERE card_rowid IN ({marks}) "
+            "ORDER BY card_rowid, idx",
+            tuple(refs_of),
+        ):
+            refs_of[rowid].append(app_ref)
+        return [
+            ListedCard(pack, card, title, summary, priority, tuple(refs_of[rowid]))
+            for rowid, pack, card, title, summary, priority in taken
+        ]
+
+    def review_dates(self) -> list[ReviewDate]:
+        """The review date of every approved card that has one (for the overdue state)."""
+        return [
+            ReviewDate(pack, card, dt.date.fromisoformat(reviewed), every)
+            for pack, card, reviewed, every in self._conn.execute(
+                "SELECT pack_id, id, reviewed, review_every FROM cards "
+                "WHERE status = 'approved' AND reviewed IS NOT NULL"
+            )
+        ]
+
     def aliases(self) -> dict[str, tuple[str, ...]]:
         """Every installed pack's app aliases merged: alias -> app ids (all lower-case)."""
         return dict(self._fresh_cache().aliases)
@@ -229,16 +300,33 @@ class Catalog:
     # ----- matcher ---------------------------------------------------------------------------
 
     def matcher(self, include_drafts: bool = False) -> Matcher:
-        """A Matcher over every stored trigger (approved cards only unless asked)."""
+        """A Matcher over every stored trigger (approved cards only unless asked).
+
+        The strings of a card are read once and shared by all its triggers, and repeated
+        values (pack ids, app refs, patterns) are interned: the matcher lives as long as the
+        tray app, so its size is the app's size.
+        """
         status = "" if include_drafts else "WHERE c.status = 'approved'"
-        rows = self._conn.execute(
-            f"""
-            SELECT c.pack_id, c.id, c.title, c.summary, c.priority,
-                   t.app_ref, t.title_pattern, t.dwell, t.idx
-            FROM triggers t JOIN cards c ON c.rowid = t.card_rowid {status}
-            """
-        )
-        entries = [TriggerEntry(*row) for row in rows]
+        cards = {
+            rowid: (intern(pack), card, title, summary, priority)
+            for rowid, pack, card, title, summary, priority in self._conn.execute(
+                f"SELECT c.rowid, c.pack_id, c.id, c.title, c.summary, c.priority FROM cards c "
+                f"{status}"
+            )
+        }
+        entries = [
+            TriggerEntry(
+                *cards[rowid],
+                intern(app_ref),
+                intern(pattern) if pattern is not None else None,
+                dwell,
+                idx,
+            )
+            for rowid, app_ref, pattern, dwell, idx in self._conn.execute(
+                "SELECT card_rowid, app_ref, title_pattern, dwell, idx FROM triggers"
+            )
+            if rowid in cards
+        ]
         return Matcher(entries, self._fresh_cache().aliases)
 
     # ----- internals -------------------------------------------------------------------------

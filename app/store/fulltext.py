@@ -7,7 +7,6 @@ reference becomes an index token.
 
 from __future__ import annotations
 
-import hashlib
 import operator
 import sqlite3
 from collections.abc import Iterable, Mapping
@@ -76,6 +75,8 @@ def card_rowid(sequence: int, priority: int, draft: bool) -> int:
 
 def app_token(app_ref: str) -> str:
     """The single index token standing for an app reference (alias or raw app id)."""
+    import hashlib  # here: the tray loads OpenSSL only once someone searches
+
     digest = hashlib.blake2b(app_ref.encode("utf-8"), digest_size=8).hexdigest()
     return _APP_TOKEN_MARK + digest
 

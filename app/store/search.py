@@ -14,9 +14,6 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 # Words beyond this many are ignored: nobody types more into a palette, and it bounds the cost.
 MAX_TOKENS = 12
 # A word longer than this is cut (unicode61 would index it whole, but nobody types one).
@@ -264,6 +261,11 @@ class Vocabulary:
                 for length in range(len(word) - edits, len(word) + edits + 1)
                 for term in self._by_length.get(length, ())
             ]
+        # Loaded on the first correction only: 3 MB the tray does not carry until someone
+        # mistypes a search.
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
         found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=edits, limit=None)
         ranked = sorted(
             ((distance, -self.matches(text, prefix), text) for text, distance, _ in found),

@@ -95,6 +95,20 @@ def usage_rows(data_dir: Path) -> list[tuple]:
         conn.close()
 
 
+def pack_ids(data_dir: Path) -> list[str]:
+    """The installed packs, read by another process (the tray installs packs in a child)."""
+    path = data_dir / "cuecards.db"
+    if not path.exists():
+        return []
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+    try:
+        return [row[0] for row in conn.execute("SELECT id FROM packs ORDER BY id")]
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return []
+    finally:
+        conn.close()
+
+
 def kinds(data_dir: Path) -> list[str]:
     return [row[2] for row in usage_rows(data_dir)]
 

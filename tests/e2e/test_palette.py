@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.apps import is_viewable, start_app, stop_app, wait_for, windows_of_class
-from tests.e2e.moment import usage_rows, window_titled
+from tests.e2e.moment import pack_ids, usage_rows, window_titled
 from tests.e2e.xsession import XSession
 
 pytestmark = pytest.mark.e2e
@@ -53,6 +53,8 @@ def test_hotkey_search_enter_and_esc_in_the_real_app(x_tray: XSession, tmp_path:
         welcome = wait_for(lambda: window_titled(x_tray.display, WELCOME), "the welcome card")
         x_tray.tool("xdotool", "windowactivate", "--sync", str(welcome), "key", "Return")
         wait_for(lambda: window_titled(x_tray.display, WELCOME) is None, "the welcome to close")
+        # a first run: the demo pack goes in from a child process, a moment after the icon
+        wait_for(lambda: "cuecards.demo" in pack_ids(tmp_path), "the demo pack")
 
         x_tray.activate(excel)
         palette = _open_palette(x_tray)

@@ -183,3 +183,27 @@ def test_a_hotkey_lost_later_reaches_the_tray(controller: PaletteController, qtb
         "shortcut in your desktop's keyboard settings that runs `cuecards palette`, or use "
         "Search… in the Cuecards tray menu."
     )
+
+
+def test_packs_arriving_under_an_open_palette_answer_the_query_again(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """A first run: the demo pack lands a moment after start, maybe while someone types."""
+    db, _ = open_database(tmp_path / "cuecards.db")
+    try:
+        controller = PaletteController(Catalog(db))
+        qtbot.addWidget(controller.palette)
+        controller.open("excel", AREA)
+        qtbot.keyClicks(controller.palette.field, "pivot")
+        assert _cards(controller) == []
+        result = load_pack(demo_pack_dir())
+        assert result.pack is not None
+        writer, _ = open_database(tmp_path / "cuecards.db")  # the child's own connection
+        try:
+            Catalog(writer).install(result.pack)
+        finally:
+            writer.close()
+        controller.refresh()  # what the tray does once the child is done
+        assert _cards(controller)[0] == "excel-refresh-all"
+    finally:
+        db.close()

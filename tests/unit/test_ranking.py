@@ -208,3 +208,44 @@ def test_cards_for_app_lists_the_apps_cards_by_priority(catalog: Catalog) -> Non
     assert [c.priority for c in zoom] == sorted((c.priority for c in zoom), reverse=True)
     assert cards_for_app(cards, aliases, "XTerm")
     assert cards_for_app(cards, aliases, "some-unknown-app") == []
+
+
+def test_the_catalog_listing_is_cards_for_app_read_from_sqlite(catalog: Catalog) -> None:
+    """The palette reads its empty-query list from SQLite; it must equal the reference."""
+    cards = catalog.cards(DEMO)
+    aliases = catalog.aliases()
+    apps = {app_id for ids in aliases.values() for app_id in ids} | {"xterm", "nothing-here"}
+    for app in sorted(apps):
+        refs = sorted({app, *(alias for alias, ids in aliases.items() if app in ids)})
+        for limit in (3, 12):
+            want = [(c.pack, c.id) for c in cards_for_app(cards, aliases, app)[:limit]]
+            got = catalog.listing(refs, limit)
+            assert [(c.pack, c.id) for c in got] == want, (app, limit)
+            for listed in got:
+                card = catalog.card(listed.pack, listed.id)
+                assert card is not None
+                assert listed.app_refs == tuple(t.app_ref for t in card.triggers)
+
+
+def test_the_listing_sorts_titles_by_unicode_case_and_stops_at_the_limit(tmp_path: Path) -> None:
+    from tests.unit.factories import make_card, make_pack
+
+    db, _ = open_database(tmp_path / "cuecards.db")
+    try:
+        titles = ["zebra", "Über", "apple", "Éclair", "banana", "Ångström"]
+        pack = make_pack(
+            "acme.words",
+            cards=[
+                make_card("acme.words", f"c{i}", title, triggers=[("app1", None)], priority=p)
+                for i, (title, p) in enumerate(zip(titles * 2, [50] * 6 + [90] * 6, strict=True))
+            ],
+        )
+        listing = Catalog(db)
+        listing.install(pack)
+        got = listing.listing(["app1"], 8)
+        assert [c.priority for c in got] == [90] * 6 + [50] * 2
+        top = [c.title for c in got[:6]]
+        assert top == sorted(titles, key=str.lower)  # Python's case folding, not SQLite's ASCII
+        assert listing.listing(["app2"], 8) == []
+    finally:
+        db.close()
