@@ -16,7 +16,7 @@ from PySide6.QtGui import QCursor, QGuiApplication
 
 from app.core.ranking import CardKey, overdue_cards, palette_search
 from app.desktop.hotkey import FALLBACK_SENTENCE, GlobalHotkey, HotkeyStatus
-from app.store.catalog import Catalog, ListedCard, SearchHit
+from app.store.catalog import Catalog, ListedCard, ListingIndex, SearchHit
 from app.ui.palette import Palette, PaletteRow
 
 LIMIT = 12
@@ -53,6 +53,7 @@ class PaletteController(QObject):
         self._alias_of: dict[str, str] = {}
         self._aliases: dict[str, tuple[str, ...]] = {}
         self._pack_names: dict[str, str] = {}
+        self._listing: ListingIndex | None = None
         self._overdue: frozenset[CardKey] = frozenset()
         self._votes: Mapping[CardKey, int] = {}
         self.app: str | None = None
@@ -91,6 +92,7 @@ class PaletteController(QObject):
             for app_id in ids:
                 self._alias_of.setdefault(app_id, alias)
         self._overdue = overdue_cards(self.catalog.review_dates(), self._loaded_on)
+        self._listing = self.catalog.listing_index()
         if self.palette.isVisible():  # packs changed under an open palette: answer again
             self.on_query(self.last_query)
 
@@ -149,7 +151,9 @@ class PaletteController(QObject):
             return []
         app = self.app.strip().lower()
         refs = {app, *(alias for alias, ids in self._aliases.items() if app in ids)}
-        return self.catalog.listing(sorted(refs), LIMIT)
+        if self._listing is None:
+            return []
+        return self.catalog.listed(self._listing.rowids(sorted(refs), LIMIT))
 
     def _badge(self, app_ids: Iterable[str]) -> str:
         names = sorted({self._alias_of.get(app_id, app_id) for app_id in app_ids})

@@ -219,7 +219,7 @@ def test_the_catalog_listing_is_cards_for_app_read_from_sqlite(catalog: Catalog)
         refs = sorted({app, *(alias for alias, ids in aliases.items() if app in ids)})
         for limit in (3, 12):
             want = [(c.pack, c.id) for c in cards_for_app(cards, aliases, app)[:limit]]
-            got = catalog.listing(refs, limit)
+            got = catalog.listed(catalog.listing_index().rowids(refs, limit))
             assert [(c.pack, c.id) for c in got] == want, (app, limit)
             for listed in got:
                 card = catalog.card(listed.pack, listed.id)
@@ -242,10 +242,10 @@ def test_the_listing_sorts_titles_by_unicode_case_and_stops_at_the_limit(tmp_pat
         )
         listing = Catalog(db)
         listing.install(pack)
-        got = listing.listing(["app1"], 8)
+        got = listing.listed(listing.listing_index().rowids(["app1"], 8))
         assert [c.priority for c in got] == [90] * 6 + [50] * 2
         top = [c.title for c in got[:6]]
         assert top == sorted(titles, key=str.lower)  # Python's case folding, not SQLite's ASCII
-        assert listing.listing(["app2"], 8) == []
+        assert listing.listing_index().rowids(["app2"], 8) == []
     finally:
         db.close()
