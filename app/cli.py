@@ -760,9 +760,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     problem = display_problem()
     if problem:
         raise Failure(problem)
-    from app.desktop.instance import SingleInstance
+    from app.desktop.instance import open_instance
 
-    instance = SingleInstance(data_dir(args.data_dir))
+    instance = open_instance(data_dir(args.data_dir))
     if instance.try_handoff("show"):
         _err("Cuecards is already running; it was asked to show its tray icon")
         return EXIT_OK
@@ -778,10 +778,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_palette(args: argparse.Namespace) -> int:
     """Ask the running tray app to open search (the hotkey's command-line twin)."""
-    from app.desktop.instance import SingleInstance
+    from app.desktop.instance import open_instance
     from app.paths import data_dir
 
-    if SingleInstance(data_dir(args.data_dir)).try_handoff("palette"):
+    if open_instance(data_dir(args.data_dir)).try_handoff("palette"):
         return EXIT_OK
     raise Failure(
         "Cuecards is not running for this data directory; start it with `cuecards run` "
