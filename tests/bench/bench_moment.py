@@ -10,7 +10,9 @@
 * `startup_tray_s`: process start (just before `Popen`) → the Cuecards icon mapped inside
   trayer's panel, as the observer sees it; best and median of a few starts.
 * `rss_10k_mb`: VmRSS of the app with the 10k cards loaded, after the latency run settled;
-  beside it `no_cards_mb`, the same app on a data directory without packs, and
+  beside it `after_search_mb`, the same process once a palette search with typos ran (the
+  word list and the typo matcher load on the first search), `no_cards_mb`, the same app on
+  a data directory without packs, and
   `bare_tray_mb`, a PySide6 tray icon that does nothing (`moment_probe --tray`).
 * `idle_cpu_60s`: utime+stime from /proc/PID/stat over 60 s with no window changes, with the
   scheduler's run time and the number of wake-ups (context switches) of all its threads.
@@ -199,6 +201,24 @@ def _bare_latency(session: XSession, observer: Observer, windows: tuple) -> list
         end_process(probe)
 
 
+def _rss_after_search(session: XSession, proc: subprocess.Popen, data: Path) -> float:
+    """The same app once someone searched (a typo: the word list and its correction load on
+    the first search, not at start), the palette closed again and settled."""
+    subprocess.run(
+        [sys.executable, "-m", "app", "--data-dir", str(data), "palette"],
+        cwd=REPO,
+        env=session.env(),
+        check=True,
+        capture_output=True,
+    )
+    time.sleep(1.0)
+    session.tool("xdotool", "type", "--delay", "20", "refersh pviot")
+    time.sleep(1.0)
+    session.tool("xdotool", "key", "Escape")
+    time.sleep(SETTLE_SECONDS)
+    return _rss_mb(proc.pid)
+
+
 def _rss_without_cards(session: XSession, observer: Observer, tmp: Path) -> float:
     """The same app with no pack at all, after a popup-free settle: what the cards cost."""
     empty = tmp / "empty"
@@ -291,6 +311,7 @@ def run() -> Iterator[dict]:
                         "MB",
                         85,
                         cards=CARDS,
+                        after_search_mb=round(_rss_after_search(session, proc, data), 1),
                         no_cards_mb=round(_rss_without_cards(session, observer, Path(tmp)), 1),
                         bare_tray_mb=round(_rss_bare_tray(session, observer), 1),
                     )
