@@ -28,7 +28,7 @@ from app.core.xapi import statements
 from app.store.db import open_database
 from app.store.outbox import Outbox, OutboxFull, Pending
 from app.store.reports import active_days, day_counts, known_app_ids
-from app.sync.sources import Answer, HttpClient, SourceError, check_url
+from app.sync.sources import UPLOADS, Answer, HttpClient, SourceError, check_url
 
 KEYRING_SERVICE = "cuecards"
 XAPI_VERSION = "1.0.3"
@@ -154,7 +154,7 @@ class HttpsSink:
     def __init__(
         self, endpoint: str, token: str, client: HttpClient, clock: Callable[[], float] = time.time
     ) -> None:
-        check_url(endpoint)
+        check_url(endpoint, UPLOADS)
         self.endpoint, self._token, self._client, self._clock = endpoint, token, client, clock
 
     def deliver(self, pending: Pending) -> Outcome:
@@ -191,7 +191,7 @@ class XapiSink:
         client: HttpClient,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        check_url(endpoint)
+        check_url(endpoint, UPLOADS)
         if ":" not in credentials:
             raise UploadWaiting(
                 "waiting: the LRS secret must be stored as key:secret (Basic auth); "
@@ -339,7 +339,7 @@ class Uploader:
                 "collector's https URL"
             )
         try:
-            check_url(endpoint)
+            check_url(endpoint, UPLOADS)
         except SourceError as exc:
             raise UploadWaiting(f"waiting: upload.endpoint {exc}") from None
         secret = self._secrets(endpoint)

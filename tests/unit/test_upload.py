@@ -149,9 +149,13 @@ def test_connection_refused_waits_and_retries(
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     clock = Clock()
-    up = _uploader(tmp_path, f"https://127.0.0.1:{closed_port}/reports", tls, clock)
+    endpoint = f"https://127.0.0.1:{closed_port}/reports"
+    up = _uploader(tmp_path, endpoint, tls, clock)
     failed = up.run_due()
-    assert failed.state == "failed" and "refused" in failed.message
+    assert failed.state == "failed"
+    assert failed.message == (
+        f"{endpoint}: the connection was refused (is the upload server running?); tried again later"
+    )
     assert len(up.outbox.pending()) == 1
     collector = Collector()
     up2 = _uploader(tmp_path, collector.attach(https_server), tls, clock)
@@ -185,7 +189,13 @@ def test_a_bad_certificate_is_refused(tmp_path: Path, https_server: HTTPServer) 
 def test_plain_http_is_refused_except_to_loopback(tmp_path: Path) -> None:
     up = _uploader(tmp_path, "http://collector.example/reports", None, Clock())
     status = up.run_due()
-    assert status.state == "waiting" and "plain http is refused" in status.message
+    assert status.state == "waiting"
+    assert status.message == (
+        "waiting: upload.endpoint http://collector.example/reports: plain http is refused "
+        "(anyone on the network could read or change the reports); use an https:// URL"
+    )
+    ftp = _uploader(tmp_path, "ftp://collector.example/reports", None, Clock()).run_due()
+    assert "upload.endpoint takes an https:// URL" in ftp.message
     assert len(up.outbox.pending()) == 1
 
 
