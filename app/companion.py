@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from app.store.usage import UsageLog
     from app.ui.cardview import CardView
     from app.ui.popup import Popup, PopupContent
+    from app.upload_scheduler import UploadScheduler
 
 NO_TRAY = (
     "cuecards: this desktop has no system tray; showing a small Cuecards window instead "
@@ -90,6 +91,7 @@ class Companion(QObject):
         self.popup: Popup | None = None
         self.cardview: CardView | None = None
         self.search: SearchPalette | None = None
+        self.uploads: UploadScheduler | None = None
         self._windows: dict[str, QWidget] = {}
         self._salt = secrets.token_bytes(16)  # keys of window contexts mean nothing on disk
         self._context: Context | None = None
@@ -178,6 +180,7 @@ class Companion(QObject):
             self.store.save(self.pacer.state)
             self.open_welcome()
         self._schedule_sync(first=True)
+        self._start_uploads()
         _settle_heap()
 
     def _fail(self, message: str, code: int) -> None:
@@ -223,6 +226,16 @@ class Companion(QObject):
         self.search.card_requested.connect(self._open_from_search)
         self.search.hotkey_problem.connect(self.tell)
         self.search.start(str(self.services.settings.get("hotkey.palette")))
+
+    def _start_uploads(self) -> None:
+        """Daily anonymised reports on a worker thread, only with consent (upload_scheduler)."""
+        from app.paths import DB_FILE
+        from app.upload_scheduler import UploadScheduler
+
+        assert self.services is not None
+        db_path = self.services.data_dir / DB_FILE
+        self.uploads = UploadScheduler(db_path, self.services.settings, parent=self)
+        self.uploads.start()
 
     def _app_in_front(self) -> str | None:
         """The app the person was in (the palette is our own window: it never replaces it)."""
@@ -604,6 +617,8 @@ class Companion(QObject):
             self._schedule_sync(first=True)
         elif key == "usage.retention_days":
             self._prune()
+        elif key.startswith("upload.") and self.uploads is not None:
+            self.uploads.setting_changed(key)
         elif key == "hotkey.palette" and self.search is not None:
             status = self.search.start(str(value))
             if not status.ok:
@@ -626,7 +641,12 @@ class Companion(QObject):
             f"They are in {self.services.data_dir}.",
         ]
         lines += [f"{counts[k]} × {KINDS[k]}" for k in KINDS if counts.get(k)]
+        lines += self._upload_lines()
         window.set_summary(lines)
+        from app.sync.upload import next_payload_preview
+
+        shown = next_payload_preview(self.services)
+        window.set_payload(shown.note, shown.payload.decode("utf-8"), shown.queued)
         window.set_events(
             [
                 (
@@ -640,6 +660,18 @@ class Companion(QObject):
             ]
         )
         self._keep("records", window)
+
+    def _upload_lines(self) -> list[str]:
+        """Whether reports leave this computer, and how the latest upload went."""
+        from app.core.consent import consent
+
+        assert self.services is not None
+        reason = consent(self.services.settings).reason
+        lines = [f"{reason[0].upper()}{reason[1:]}."]
+        last = self.uploads.last if self.uploads is not None else None
+        if last is not None and last.state != "off":
+            lines.append(f"Latest upload: {last.message}")
+        return lines
 
     def open_about(self) -> None:
         from app import __version__
@@ -770,6 +802,8 @@ class Companion(QObject):
             self.watcher = None
         if self.search is not None:
             self.search.stop()
+        if self.uploads is not None:
+            self.uploads.stop()
         if self.store is not None and self.pacer is not None:
             self.store.save(self.pacer.state)
         if self.instance is not None:
