@@ -177,13 +177,17 @@ def test_a_stall_past_the_timeout_is_retried_and_stored_once(
     assert len(collector.stored) == 1
 
 
-def test_a_bad_certificate_is_refused(tmp_path: Path, https_server: HTTPServer) -> None:
+def test_a_bad_certificate_is_refused(tmp_path: Path, tls: Tls, https_server: HTTPServer) -> None:
     collector = Collector()
+    url = collector.attach(https_server)
     # The client trusts only the system store, not the throw-away CA of this server.
-    up = _uploader(tmp_path, collector.attach(https_server), None, Clock())
+    up = _uploader(tmp_path, url, None, Clock())
     failed = up.run_due()
     assert failed.state == "failed" and "certificate is not trusted" in failed.message
     assert collector.posts == [] and len(up.outbox.pending()) == 1
+    # Once the certificate is trusted (IT installed the CA), the report goes, once.
+    assert _uploader(tmp_path, url, tls, Clock()).run_due(now=True).state == "delivered"
+    assert len(collector.posts) == 1 and len(collector.stored) == 1
 
 
 def test_plain_http_is_refused_except_to_loopback(tmp_path: Path) -> None:
