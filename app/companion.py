@@ -628,6 +628,7 @@ class Companion(QObject):
         """What is kept about the person, from the log itself."""
         from app.store.usage import KINDS
         from app.ui.records import RecordsWindow
+        from app.upload_scheduler import upload_summary
 
         assert self.usage is not None and self.services is not None
         window = self._windows.get("records") or RecordsWindow()
@@ -641,11 +642,8 @@ class Companion(QObject):
             f"They are in {self.services.data_dir}.",
         ]
         lines += [f"{counts[k]} × {KINDS[k]}" for k in KINDS if counts.get(k)]
-        lines += self._upload_lines()
-        window.set_summary(lines)
-        from app.sync.upload import next_payload_preview
-
-        shown = next_payload_preview(self.services)
+        upload_lines, shown = upload_summary(self.services, self.uploads)
+        window.set_summary(lines + upload_lines)
         window.set_payload(shown.note, shown.payload.decode("utf-8"), shown.queued)
         window.set_events(
             [
@@ -660,18 +658,6 @@ class Companion(QObject):
             ]
         )
         self._keep("records", window)
-
-    def _upload_lines(self) -> list[str]:
-        """Whether reports leave this computer, and how the latest upload went."""
-        from app.core.consent import consent
-
-        assert self.services is not None
-        reason = consent(self.services.settings).reason
-        lines = [f"{reason[0].upper()}{reason[1:]}."]
-        last = self.uploads.last if self.uploads is not None else None
-        if last is not None and last.state != "off":
-            lines.append(f"Latest upload: {last.message}")
-        return lines
 
     def open_about(self) -> None:
         from app import __version__

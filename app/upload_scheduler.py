@@ -19,11 +19,14 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core.consent import SettingsView, consent
+
+if TYPE_CHECKING:
+    from app.sync.upload import PayloadPreview, ServicesLike
 
 MAX_TIMER_MS = 2**31 - 1
 # The daily run waits this long after midnight, plus a random share of the spread, so an
@@ -180,3 +183,19 @@ class UploadScheduler(QObject):
 
     def _arm(self, seconds: float) -> None:
         self.timer.start(min(math.ceil(seconds * 1000), MAX_TIMER_MS))
+
+
+def upload_summary(
+    services: ServicesLike, scheduler: UploadScheduler | None
+) -> tuple[list[str], PayloadPreview]:
+    """For the records window: whether reports leave this computer and how the latest upload
+    went, and the exact next payload (or why nothing is sent). Runs on the GUI thread's
+    database connection; the window itself never touches the database."""
+    from app.sync.upload import next_payload_preview
+
+    reason = consent(services.settings).reason
+    lines = [f"{reason[0].upper()}{reason[1:]}."]
+    last = scheduler.last if scheduler is not None else None
+    if last is not None and last.state != "off":
+        lines.append(f"Latest upload: {last.message}")
+    return lines, next_payload_preview(services)

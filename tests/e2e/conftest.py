@@ -79,6 +79,6 @@ def x_server_factory() -> Iterator[Callable[..., XSession]]:
 
 @pytest.fixture(scope="session")
 def lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lrs]:
-    """A running Ralph LRS; tests take users by index (test_upload_lrs 0-3, the faults 4-11)."""
-    with running_lrs(tmp_path_factory.mktemp("ralph"), users=12) as server:
+    """A running Ralph LRS; tests take users by index (test_upload_lrs 0-2, the faults 3-9)."""
+    with running_lrs(tmp_path_factory.mktemp("ralph"), users=10) as server:
         yield server
