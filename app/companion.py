@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from app.store.usage import UsageLog
     from app.ui.cardview import CardView
     from app.ui.popup import Popup, PopupContent
+    from app.upload_scheduler import UploadScheduler
 
 NO_TRAY = (
     "cuecards: this desktop has no system tray; showing a small Cuecards window instead "
@@ -90,6 +91,7 @@ class Companion(QObject):
         self.popup: Popup | None = None
         self.cardview: CardView | None = None
         self.search: SearchPalette | None = None
+        self.uploads: UploadScheduler | None = None
         self._windows: dict[str, QWidget] = {}
         # Window contexts are keyed by a salted in-memory hash of app and title: never stored,
         # and the builtin hash (SipHash) keeps OpenSSL, 3.5 MB, out of the tray.
@@ -182,6 +184,7 @@ class Companion(QObject):
         if services.demo_pack_pending():
             self._start_sync()  # now: a first run has no cards until the demo pack is in
         self._schedule_sync(first=True)
+        self._start_uploads()
         _settle_heap()
 
     def _fail(self, message: str, code: int) -> None:
@@ -227,6 +230,16 @@ class Companion(QObject):
         self.search.card_requested.connect(self._open_from_search)
         self.search.hotkey_problem.connect(self.tell)
         self.search.start(str(self.services.settings.get("hotkey.palette")))
+
+    def _start_uploads(self) -> None:
+        """Daily anonymised reports on a worker thread, only with consent (upload_scheduler)."""
+        from app.paths import DB_FILE
+        from app.upload_scheduler import UploadScheduler
+
+        assert self.services is not None
+        db_path = self.services.data_dir / DB_FILE
+        self.uploads = UploadScheduler(db_path, self.services.settings, parent=self)
+        self.uploads.start()
 
     def _app_in_front(self) -> str | None:
         """The app the person was in (the palette is our own window: it never replaces it)."""
@@ -605,6 +618,8 @@ class Companion(QObject):
             self._schedule_sync(first=True)
         elif key == "usage.retention_days":
             self._prune()
+        elif key.startswith("upload.") and self.uploads is not None:
+            self.uploads.setting_changed(key)
         elif key == "hotkey.palette" and self.search is not None:
             status = self.search.start(str(value))
             if not status.ok:
@@ -614,6 +629,7 @@ class Companion(QObject):
         """What is kept about the person, from the log itself."""
         from app.store.usage import KINDS
         from app.ui.records import RecordsWindow
+        from app.upload_scheduler import upload_summary
 
         assert self.usage is not None and self.services is not None
         window = self._windows.get("records") or RecordsWindow()
@@ -627,7 +643,9 @@ class Companion(QObject):
             f"They are in {self.services.data_dir}.",
         ]
         lines += [f"{counts[k]} × {KINDS[k]}" for k in KINDS if counts.get(k)]
-        window.set_summary(lines)
+        upload_lines, shown = upload_summary(self.services, self.uploads)
+        window.set_summary(lines + upload_lines)
+        window.set_payload(shown.note, shown.payload.decode("utf-8"), shown.queued)
         window.set_events(
             [
                 (
@@ -794,6 +812,8 @@ class Companion(QObject):
             self.search.stop()
         if self._refresh is not None and not self._refresh.wait(REFRESH_GRACE_MS):
             self._refresh.kill()  # an install is one transaction: a killed child changes nothing
+        if self.uploads is not None:
+            self.uploads.stop()
         if self.store is not None and self.pacer is not None:
             self.store.save(self.pacer.state)
         if self.instance is not None:

@@ -40,6 +40,7 @@ def run_checks(services: Services) -> list[Check]:
         _packs(services),
         _pack_sources(services),
         _policy(services),
+        _keyring(services),
         _display(),
         _watcher(),
         _hotkey(services),
@@ -132,6 +133,42 @@ def _policy(services: Services) -> Check:
         return Check("policy", "ok", "no admin policy (every setting is the person's)")
     locked = ", ".join(sorted(policy.locked)) or "none"
     return Check("policy", "ok", f"{policy.path}: locked: {locked}")
+
+
+def _keyring(services: Services) -> Check:
+    """The OS keyring that keeps the upload secret: its backend, whether it works, and whether a
+    secret is stored for `upload.endpoint` (the secret itself is never read out)."""
+    import keyring
+    from keyring.errors import KeyringError
+
+    from app.core.consent import consent
+    from app.sync.upload import KEYRING_SERVICE
+
+    backend = keyring.get_keyring()
+    name = f"{type(backend).__module__}.{type(backend).__name__}"
+    endpoint = str(services.settings.get("upload.endpoint")).strip()
+    needed = consent(services.settings).granted
+    try:
+        stored = keyring.get_password(KEYRING_SERVICE, endpoint or "cuecards-doctor-probe")
+    except KeyringError as exc:
+        return Check(
+            "keyring",
+            "warn" if needed else "ok",
+            f"{name}: no usable keyring ({type(exc).__name__}). The upload secret is "
+            "kept only in the OS keyring, never in a file: start a Secret Service (GNOME "
+            "Keyring or KWallet) and unlock it; uploads wait until then"
+            + ("" if needed else " (uploads are off, so nothing waits now)"),
+        )
+    if not endpoint:
+        return Check("keyring", "ok", f"{name}: works; no upload.endpoint is set, so no secret")
+    if stored:
+        return Check("keyring", "ok", f"{name}: works; a secret is stored for {endpoint}")
+    return Check(
+        "keyring",
+        "warn" if needed else "ok",
+        f"{name}: works; no secret is stored for {endpoint}"
+        + ("; run: cuecards report secret" if needed else " (uploads are off)"),
+    )
 
 
 def _watcher() -> Check:

@@ -148,6 +148,14 @@ SCHEMA: tuple[Setting, ...] = (
         "The homePage of the organisation's xAPI account.",
         policy_only=True,
     ),
+    _s(
+        "upload.start_delay_seconds",
+        60.0,
+        "Seconds after start before the first upload attempt (then daily, after midnight); "
+        "a policy may raise it to spread many computers out.",
+        minimum=0,
+        maximum=86400,
+    ),
     _s("usage.retention_days", 180, "Days the local usage log is kept.", minimum=1, maximum=3650),
     _s("ui.autostart", False, "Start Cuecards at login."),
 )

@@ -107,7 +107,29 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_url(url: str) -> None:
+@dataclass(frozen=True, slots=True)
+class Role:
+    """Whose URL it is, for the messages: the server's name, why plain http is refused, and
+    what the setting that names it accepts."""
+
+    server: str
+    risk: str
+    accepts: str
+
+
+PACKS = Role(
+    "pack server",
+    "anyone on the network could change the packs",
+    "not an https URL or a folder; packs.sources takes folders and https:// URLs",
+)
+UPLOADS = Role(
+    "upload server",
+    "anyone on the network could read or change the reports",
+    "not an https URL; upload.endpoint takes an https:// URL (plain http only to loopback)",
+)
+
+
+def check_url(url: str, role: Role = PACKS) -> None:
     """Refuse anything but https, or http to loopback; SourceError says what to use instead."""
     parts = urllib.parse.urlsplit(url)
     scheme, host = parts.scheme.lower(), parts.hostname or ""
@@ -116,13 +138,8 @@ def check_url(url: str) -> None:
     if scheme == "http" and host and is_loopback(host):
         return
     if scheme == "http":
-        raise SourceError(
-            f"{url}: plain http is refused (anyone on the network could change the packs); "
-            "use an https:// URL"
-        )
-    raise SourceError(
-        f"{url}: not an https URL or a folder; packs.sources takes folders and https:// URLs"
-    )
+        raise SourceError(f"{url}: plain http is refused ({role.risk}); use an https:// URL")
+    raise SourceError(f"{url}: {role.accepts}")
 
 
 def folder_offers(folder: Path) -> list[Offer]:
@@ -243,12 +260,18 @@ class HttpClient:
         )
 
     def send(
-        self, method: str, url: str, body: bytes, headers: dict[str, str], max_bytes: int = MIB
+        self,
+        method: str,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        max_bytes: int = MIB,
+        role: Role = UPLOADS,
     ) -> Answer:
-        """One request with a body (POST or PUT) under the same URL rules and TLS checks as
-        `get`; any HTTP status is returned (redirects too, never followed). Network, TLS and
-        timeout problems raise SourceError."""
-        check_url(url)
+        """One request with a body (POST or PUT; uploads) under the same URL rules and TLS
+        checks as `get`; any HTTP status is returned (redirects too, never followed). Network,
+        TLS and timeout problems raise SourceError, worded for `role`'s server."""
+        check_url(url, role)
         sent = {"User-Agent": f"Cuecards/{__version__}", "Accept-Encoding": "identity", **headers}
         request = urllib.request.Request(url, data=body, headers=sent, method=method)
         host = urllib.parse.urlsplit(url).hostname or ""
@@ -264,7 +287,7 @@ class HttpClient:
         except TimeoutError:
             raise SourceError(_timeout_problem(url, self.timeout)) from None
         except urllib.error.URLError as exc:
-            raise SourceError(_network_problem(url, exc.reason, self.timeout)) from None
+            raise SourceError(_network_problem(url, exc.reason, self.timeout, role)) from None
         except (OSError, ValueError, http.client.HTTPException) as exc:
             raise SourceError(
                 f"{url}: the request failed ({exc}); it is tried again later"
@@ -312,7 +335,7 @@ class HttpClient:
         except TimeoutError:
             raise SourceError(_timeout_problem(url, self.timeout)) from None
         except urllib.error.URLError as exc:
-            raise SourceError(_network_problem(url, exc.reason, self.timeout)) from None
+            raise SourceError(_network_problem(url, exc.reason, self.timeout, PACKS)) from None
         except (OSError, ValueError, http.client.HTTPException) as exc:
             raise SourceError(
                 f"{url}: the download failed ({exc}); it is tried again later"
@@ -367,7 +390,7 @@ def _timeout_problem(url: str, timeout: float) -> str:
     return f"{url}: no answer within {timeout:g} s; it is tried again later"
 
 
-def _network_problem(url: str, reason: object, timeout: float) -> str:
+def _network_problem(url: str, reason: object, timeout: float, role: Role) -> str:
     if isinstance(reason, TimeoutError):
         return _timeout_problem(url, timeout)
     if isinstance(reason, ssl.SSLCertVerificationError):
@@ -377,7 +400,9 @@ def _network_problem(url: str, reason: object, timeout: float) -> str:
             "the certificate or install the company's CA on this computer"
         )
     if isinstance(reason, ConnectionRefusedError):
-        return f"{url}: the connection was refused (is the pack server running?); tried again later"
+        return (
+            f"{url}: the connection was refused (is the {role.server} running?); tried again later"
+        )
     if isinstance(reason, socket.gaierror):
         return f"{url}: the host name cannot be resolved (offline?); it is tried again later"
     return f"{url}: cannot connect ({reason}); it is tried again later"

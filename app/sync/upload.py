@@ -16,7 +16,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,7 +26,7 @@ from app.core.xapi import statements
 from app.store.db import Database, open_database
 from app.store.outbox import Outbox, OutboxFull, Pending
 from app.store.reports import active_days, day_counts, known_app_ids
-from app.sync.sources import Answer, HttpClient, SourceError, check_url
+from app.sync.sources import UPLOADS, Answer, HttpClient, SourceError, check_url
 
 KEYRING_SERVICE = "cuecards"
 XAPI_VERSION = "1.0.3"
@@ -59,6 +59,18 @@ class UploadStatus:
     message: str
     delivered: int = 0
     pending: int = 0
+    retry_at: float | None = None  # when the earliest waiting report is due (Unix seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadPreview:
+    """What the next upload sends: the exact bytes, a line saying what they are, and whether
+    they are really queued to go (False: uploads are off or nothing waits, and the bytes only
+    show what a report holds)."""
+
+    payload: bytes
+    note: str
+    queued: bool
 
 
 class ServicesLike(Protocol):
@@ -152,7 +164,7 @@ class HttpsSink:
     def __init__(
         self, endpoint: str, token: str, client: HttpClient, clock: Callable[[], float] = time.time
     ) -> None:
-        check_url(endpoint)
+        check_url(endpoint, UPLOADS)
         self.endpoint, self._token, self._client, self._clock = endpoint, token, client, clock
 
     def deliver(self, pending: Pending) -> Outcome:
@@ -189,7 +201,7 @@ class XapiSink:
         client: HttpClient,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        check_url(endpoint)
+        check_url(endpoint, UPLOADS)
         if ":" not in credentials:
             raise UploadWaiting(
                 "waiting: the LRS secret must be stored as key:secret (Basic auth); "
@@ -296,11 +308,19 @@ class Uploader:
         queued = []
         for day in self.days_to_queue():
             batch_id = new_batch_id()
-            queued.append(self.outbox.enqueue(self.report_bytes(day, batch_id), batch_id, day))
+            try:
+                queued.append(self.outbox.enqueue(self.report_bytes(day, batch_id), batch_id, day))
+            except ValueError:
+                continue  # another connection (the app's daily run, a preview) queued it first
         return queued
 
     def next_payload(self) -> tuple[bytes, str]:
-        """The exact bytes that go next, and a line that says what they are.
+        """The exact bytes that go next, and a line that says what they are (see `preview`)."""
+        shown = self.preview()
+        return shown.payload, shown.note
+
+    def preview(self) -> PayloadPreview:
+        """The exact bytes that go next, a line that says what they are, and whether they go.
 
         With consent, completed days are queued first, so the bytes shown are the queued ones,
         batch_id included. Without consent nothing is queued (and today is remembered as a
@@ -311,22 +331,27 @@ class Uploader:
             self.prepare()
         except OutboxFull as exc:
             waiting = self.outbox.pending()
-            return waiting[0].payload, f"next upload: report for {waiting[0].day}; {exc}"
+            note = f"next upload: report for {waiting[0].day}; {exc}"
+            return PayloadPreview(waiting[0].payload, note, True)
+        decision = consent(self.settings)
         waiting = self.outbox.pending()
-        if waiting:
+        if waiting and decision.granted:
             head = waiting[0]
             more = f" ({len(waiting) - 1} more waiting)" if len(waiting) > 1 else ""
-            return head.payload, f"next upload: the queued report for {head.day}{more}"
+            note = f"next upload: the queued report for {head.day}{more}"
+            return PayloadPreview(head.payload, note, True)
         day = self.today() - dt.timedelta(days=1)
-        decision = consent(self.settings)
         if decision.granted:
-            note = f"nothing is waiting; a report for {day} would look like this"
+            note = (
+                f"nothing is waiting to be sent; a report for {day} would look like this "
+                "(reports cover whole days; today's goes out tomorrow)"
+            )
         else:
             note = (
                 f"{decision.reason}. Days with uploads off are never sent; this is what a "
                 f"report holds (the one for {day})"
             )
-        return self.report_bytes(day), note
+        return PayloadPreview(self.report_bytes(day), note, False)
 
     def sink(self) -> Sink:
         """The sink `upload.kind` names, with its secret; UploadWaiting when one is missing."""
@@ -337,7 +362,7 @@ class Uploader:
                 "collector's https URL"
             )
         try:
-            check_url(endpoint)
+            check_url(endpoint, UPLOADS)
         except SourceError as exc:
             raise UploadWaiting(f"waiting: upload.endpoint {exc}") from None
         secret = self._secrets(endpoint)
@@ -382,6 +407,10 @@ class Uploader:
             return UploadStatus("waiting", str(exc), pending=len(self.outbox.pending()))
         delivered = 0
         for pending in due:
+            stopped = consent(self.settings)
+            if not stopped.granted:  # turned off while this run was under way: stop at once
+                self.outbox.mark_quiet(self.today())
+                return UploadStatus("off", stopped.reason, delivered, len(self.outbox.pending()))
             try:
                 outcome = sink.deliver(pending)
             except SourceError as exc:
@@ -399,11 +428,10 @@ class Uploader:
         return UploadStatus("delivered", message, delivered, len(self.outbox.pending()))
 
 
-def next_payload_preview(services: ServicesLike) -> str:
-    """The text for the "What Cuecards records" window: a line saying what goes next, then the
-    exact bytes of the next report (UTF-8 JSON, as sent)."""
-    payload, note = Uploader(services.db, services.settings).next_payload()
-    return f"{note}\n{payload.decode('utf-8')}"
+def next_payload_preview(services: ServicesLike) -> PayloadPreview:
+    """What the "What Cuecards records" window shows: the exact bytes of the next report (as
+    `cuecards report preview --json` prints them), or why nothing will be sent."""
+    return Uploader(services.db, services.settings).preview()
 
 
 def run_upload(
@@ -413,6 +441,10 @@ def run_upload(
     what the running app's daily worker thread calls (SQLite connections stay in their thread)."""
     db, _ = open_database(db_path)
     try:
-        return Uploader(db, settings, **kwargs).run_due(now=now)
+        uploader = Uploader(db, settings, **kwargs)
+        status = uploader.run_due(now=now)
+        waiting = uploader.outbox.pending()
+        retry_at = min((p.next_attempt for p in waiting), default=None)
+        return replace(status, retry_at=retry_at)
     finally:
         db.close()

@@ -1,7 +1,8 @@
-"""The "What Cuecards records" window: what is and is never recorded, and the log itself.
+"""The "What Cuecards records" window: what is and is never recorded, the log itself, and the
+exact next upload.
 
-The companion passes a few summary lines (counts, retention, upload state) and the latest
-events as plain tuples; this window only shows them.
+The companion passes a few summary lines (counts, retention, upload state), the latest events
+as plain tuples and the next payload as text; this window only shows them.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -22,6 +24,8 @@ from PySide6.QtWidgets import (
 from app.ui.controls import close_row
 
 EVENT_COLUMNS = ("Time", "What happened", "Pack", "Card", "App")
+SENT_NEXT = "Exactly these bytes are sent next:"
+NOT_SENT = "Nothing is sent now. A report holds only counts like these (this one is not sent):"
 
 RECORDED = (
     "When a card was shown, opened, dismissed, snoozed or muted, and your "
@@ -88,18 +92,35 @@ class RecordsWindow(QWidget):
         self.empty = QLabel("The log is empty.")
         self.empty.setAccessibleName(self.empty.text())
 
+        self.payload_note = QLabel()
+        self.payload_note.setWordWrap(True)
+        self.payload_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.payload_note.setAccessibleName("What the next upload is")
+        self.payload_label = QLabel()
+        self.payload_label.setWordWrap(True)
+        self.payload = QPlainTextEdit()
+        self.payload.setReadOnly(True)
+        self.payload.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.payload.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.payload.setAccessibleName("The next upload, as sent")
+        self.payload_label.setBuddy(self.payload)
+
         self.close_button, buttons = close_row(self, "Close what Cuecards records")
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.explanation)
         layout.addWidget(self.summary)
         layout.addWidget(self.events_label)
-        layout.addWidget(self.events, 1)
+        layout.addWidget(self.events, 2)
         layout.addWidget(self.empty)
+        layout.addWidget(self.payload_note)
+        layout.addWidget(self.payload_label)
+        layout.addWidget(self.payload, 1)
         layout.addLayout(buttons)
-        self.resize(680, 620)
+        self.resize(680, 760)
         self.set_summary([])
         self.set_events([])
+        self.set_payload("", "", False)
 
     def set_summary(self, lines: list[str]) -> None:
         """A few lines about the log (e.g. "214 events since 3 March", "Uploads: off")."""
@@ -116,6 +137,20 @@ class RecordsWindow(QWidget):
             self.events.addTopLevelItem(QTreeWidgetItem(cells))
         self.events.setVisible(bool(rows))
         self.empty.setVisible(not rows)
+
+    def set_payload(self, note: str, payload: str, queued: bool) -> None:
+        """The next upload: a line saying what it is (or why nothing is sent), and its text,
+        which is exactly what is sent when `queued`, else only an example of a report."""
+        self.payload_note.setText(note)
+        self.payload_label.setText(SENT_NEXT if queued else NOT_SENT)
+        self.payload.setPlainText(payload)
+        for widget in (self.payload_note, self.payload_label, self.payload):
+            widget.setVisible(bool(note or payload))
+        self.payload.setAccessibleDescription(note)
+
+    def payload_text(self) -> str:
+        """The payload as shown."""
+        return self.payload.toPlainText()
 
     def event_texts(self) -> list[list[str]]:
         """The event rows as shown."""

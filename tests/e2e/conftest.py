@@ -2,7 +2,8 @@
 
 `x_session` (session scope) starts Xvfb on a free display and openbox, points DISPLAY at it
 for the duration and restores it afterwards; `x_tray` adds trayer for tray tests;
-`x_server_factory` starts private sessions a test may kill. Missing X tools skip these tests
+`x_server_factory` starts private sessions a test may kill; `lrs` is one real xAPI LRS (Ralph)
+for the session, with a user (and store) per test. Missing X tools skip these tests
 with the reason, except under CI (env `CI` set), where they fail: CI must run e2e.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests.e2e.lrs import Lrs, running_lrs
 from tests.e2e.xsession import XSession, missing_tools
 
 
@@ -73,3 +75,10 @@ def x_server_factory() -> Iterator[Callable[..., XSession]]:
     finally:
         for session in started:
             session.stop()
+
+
+@pytest.fixture(scope="session")
+def lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lrs]:
+    """A running Ralph LRS; tests take users by index (test_upload_lrs 0-2, the faults 3-9)."""
+    with running_lrs(tmp_path_factory.mktemp("ralph"), users=10) as server:
+        yield server

@@ -3,6 +3,8 @@ read through `keyring`, sent as the bearer token, and never written to a file of
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -13,6 +15,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 import tests.unit.conftest as unit_fixtures
+from tests.e2e.secret_service import secret_service
 from tests.unit.conftest import Tls
 from tests.unit.upload_helpers import Collector, fill_usage
 
@@ -21,6 +24,7 @@ pytestmark = pytest.mark.e2e
 tls = unit_fixtures.tls
 https_server = unit_fixtures.https_server
 TOKEN = "kr-token-5d1c9e"
+CompletedBytes = subprocess.CompletedProcess[bytes]
 
 _CHILD = """
 import random, ssl, sys
@@ -76,6 +80,62 @@ def test_the_token_comes_from_the_secret_service_and_no_file_of_ours_holds_it(
     assert done.returncode == 0, done.stderr
     assert "backend keyring.backends.SecretService" in done.stdout, done.stdout + done.stderr
     assert "delivered" in done.stdout, done.stdout + done.stderr
+    assert collector.auth == [f"Bearer {TOKEN}"]
+    for path in data.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def _cli(env: dict[str, str], data: Path, *args: str, stdin: bytes = b"") -> CompletedBytes:
+    return subprocess.run(
+        [sys.executable, "-m", "app", "--data-dir", str(data), *args],
+        env=env, input=stdin, capture_output=True, timeout=120, cwd=Path(__file__).parents[2],
+    )  # fmt: skip
+
+
+def test_the_command_line_with_a_real_secret_service_sends_exactly_the_previewed_bytes(
+    tmp_path: Path, tls: Tls, https_server: HTTPServer
+) -> None:
+    """`report secret` stores the token in GNOME Keyring, doctor says it is there (never what
+    it is), and `report upload` sends byte for byte what `report preview --json` printed."""
+    data = tmp_path / "data"
+    data.mkdir()
+    collector = Collector()
+    url = collector.attach(https_server)
+    policy = tmp_path / "policy.toml"
+    policy.write_text(
+        f'[locked]\nupload.allowed = true\nupload.endpoint = "{url}"\n', encoding="utf-8"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
+    base.update(CUECARDS_POLICY=str(policy), SSL_CERT_FILE=str(tls.ca_file), TZ="UTC")
+    with secret_service(tmp_path / "home", tmp_path / "run", base) as env:
+        assert _cli(env, data, "config", "set", "upload.enabled", "true").returncode == 0
+
+        def keyring_check() -> dict[str, str]:
+            done = _cli(env, data, "doctor", "--json")
+            assert TOKEN.encode() not in done.stdout + done.stderr
+            return next(c for c in json.loads(done.stdout) if c["name"] == "keyring")
+
+        missing = keyring_check()
+        assert missing["status"] == "warn"
+        assert missing["detail"] == (
+            f"keyring.backends.SecretService.Keyring: works; no secret is stored for {url}; "
+            "run: cuecards report secret"
+        )
+        stored = _cli(env, data, "report", "secret", stdin=f"{TOKEN}\n".encode())
+        assert stored.returncode == 0, stored.stderr
+        assert keyring_check() == {
+            "name": "keyring",
+            "status": "ok",
+            "detail": "keyring.backends.SecretService.Keyring: works; "
+            f"a secret is stored for {url}",
+        }
+        fill_usage(data / "cuecards.db", dt.date.today() - dt.timedelta(days=1))
+        preview = _cli(env, data, "report", "preview", "--json")
+        assert preview.returncode == 0, preview.stderr
+        sent = _cli(env, data, "report", "upload")
+        assert sent.returncode == 0, sent.stderr
+    assert collector.posts == [preview.stdout]  # byte for byte, once
     assert collector.auth == [f"Bearer {TOKEN}"]
     for path in data.rglob("*"):
         if path.is_file():

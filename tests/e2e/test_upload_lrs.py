@@ -7,7 +7,6 @@ import getpass
 import json
 import random
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,17 +15,11 @@ from app.core.xapi import CARD_TYPE, VERB, ext, statement_id
 from app.store.db import open_database
 from app.sync.sources import HttpClient
 from app.sync.upload import Uploader, XapiSink
-from tests.e2e.lrs import PASSWORD, Lrs, running_lrs
+from tests.e2e.lrs import PASSWORD, Lrs
 from tests.unit.upload_helpers import UTC, Clock, TestSettings, fill_usage
 
 pytestmark = pytest.mark.e2e
 ORG = "org-7f3a"
-
-
-@pytest.fixture(scope="module")
-def lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lrs]:
-    with running_lrs(tmp_path_factory.mktemp("ralph")) as server:
-        yield server
 
 
 def _uploader(tmp_path: Path, endpoint: str, user: str, clock: Clock) -> Uploader:

@@ -59,3 +59,14 @@ def test_controls_have_screen_reader_names(window: RecordsWindow) -> None:
     assert window.events.accessibleName() == "Latest events in the usage log"
     assert window.close_button.accessibleName() == "Close what Cuecards records"
     assert window.explanation.accessibleName() == "What is and is not recorded"
+
+
+def test_the_next_payload_is_shown_as_sent_or_as_an_example(window: RecordsWindow) -> None:
+    payload = '{"batch_id":"b1","day":"2026-11-20","search":{"searches":1,"zero_results":1}}'
+    window.set_payload("next upload: the queued report for 2026-11-20", payload, True)
+    assert window.payload_text() == payload
+    assert window.payload_label.text() == "Exactly these bytes are sent next:"
+    assert window.payload.isReadOnly() and window.payload.isVisible()
+    window.set_payload("uploads are off: you have not turned them on", payload, False)
+    assert window.payload_label.text().startswith("Nothing is sent now.")
+    assert "you have not turned them on" in window.payload_note.text()

@@ -129,3 +129,22 @@ def test_export_writes_csv_and_json_of_the_local_counts(tmp_path: Path, data_dir
     assert [d["day"] for d in days] == [YESTERDAY.isoformat(), dt.date.today().isoformat()]
     assert days[0]["search"] == {"searches": 2, "zero_results": 1}
     assert CANARY_QUERY not in as_json.stdout and CANARY_QUERY not in done.stdout
+
+
+def test_doctor_says_when_no_keyring_can_keep_the_upload_secret(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    env = _policy(tmp_path, True)
+    off = cuecards("doctor", "--json", data_dir=data_dir, env=env)
+    check = next(c for c in json.loads(off.stdout) if c["name"] == "keyring")
+    assert check["status"] == "ok" and "uploads are off, so nothing waits now" in check["detail"]
+    cuecards("config", "set", "upload.enabled", "true", data_dir=data_dir, env=env)
+    on = cuecards("doctor", "--json", data_dir=data_dir, env=env)
+    check = next(c for c in json.loads(on.stdout) if c["name"] == "keyring")
+    assert check == {
+        "name": "keyring",
+        "status": "warn",
+        "detail": "keyring.backends.fail.Keyring: no usable keyring (NoKeyringError). The upload "
+        "secret is kept only in the OS keyring, never in a file: start a Secret Service (GNOME "
+        "Keyring or KWallet) and unlock it; uploads wait until then",
+    }

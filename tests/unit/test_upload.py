@@ -149,9 +149,13 @@ def test_connection_refused_waits_and_retries(
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     clock = Clock()
-    up = _uploader(tmp_path, f"https://127.0.0.1:{closed_port}/reports", tls, clock)
+    endpoint = f"https://127.0.0.1:{closed_port}/reports"
+    up = _uploader(tmp_path, endpoint, tls, clock)
     failed = up.run_due()
-    assert failed.state == "failed" and "refused" in failed.message
+    assert failed.state == "failed"
+    assert failed.message == (
+        f"{endpoint}: the connection was refused (is the upload server running?); tried again later"
+    )
     assert len(up.outbox.pending()) == 1
     collector = Collector()
     up2 = _uploader(tmp_path, collector.attach(https_server), tls, clock)
@@ -173,19 +177,29 @@ def test_a_stall_past_the_timeout_is_retried_and_stored_once(
     assert len(collector.stored) == 1
 
 
-def test_a_bad_certificate_is_refused(tmp_path: Path, https_server: HTTPServer) -> None:
+def test_a_bad_certificate_is_refused(tmp_path: Path, tls: Tls, https_server: HTTPServer) -> None:
     collector = Collector()
+    url = collector.attach(https_server)
     # The client trusts only the system store, not the throw-away CA of this server.
-    up = _uploader(tmp_path, collector.attach(https_server), None, Clock())
+    up = _uploader(tmp_path, url, None, Clock())
     failed = up.run_due()
     assert failed.state == "failed" and "certificate is not trusted" in failed.message
     assert collector.posts == [] and len(up.outbox.pending()) == 1
+    # Once the certificate is trusted (IT installed the CA), the report goes, once.
+    assert _uploader(tmp_path, url, tls, Clock()).run_due(now=True).state == "delivered"
+    assert len(collector.posts) == 1 and len(collector.stored) == 1
 
 
 def test_plain_http_is_refused_except_to_loopback(tmp_path: Path) -> None:
     up = _uploader(tmp_path, "http://collector.example/reports", None, Clock())
     status = up.run_due()
-    assert status.state == "waiting" and "plain http is refused" in status.message
+    assert status.state == "waiting"
+    assert status.message == (
+        "waiting: upload.endpoint http://collector.example/reports: plain http is refused "
+        "(anyone on the network could read or change the reports); use an https:// URL"
+    )
+    ftp = _uploader(tmp_path, "ftp://collector.example/reports", None, Clock()).run_due()
+    assert "upload.endpoint takes an https:// URL" in ftp.message
     assert len(up.outbox.pending()) == 1
 
 
@@ -317,9 +331,11 @@ def test_the_records_window_text_is_the_exact_next_payload(tmp_path: Path, tls: 
     up = _uploader(tmp_path, "https://127.0.0.1:9/reports", tls, Clock())
     services = SimpleNamespace(db=up._db, settings=up.settings)
     payload, note = up.next_payload()
-    text = next_payload_preview(services)
-    assert text.splitlines()[0] == note
-    assert text.splitlines()[1].encode() == payload
+    shown = next_payload_preview(services)
+    assert (shown.payload, shown.note, shown.queued) == (payload, note, True)
+    up.settings.set("upload.enabled", False)  # type: ignore[attr-defined]
+    off = next_payload_preview(services)
+    assert not off.queued and "you have not turned them on" in off.note
 
 
 def test_a_worker_thread_uploads_on_its_own_connection(
@@ -365,3 +381,38 @@ def test_days_with_uploads_off_are_never_reported(
     clock.now += 86400  # the 23rd: the 22nd is the first day fully with uploads on
     assert up.run_due().delivered == 1
     assert [json.loads(b)["day"] for b in collector.stored.values()] == ["2026-11-22"]
+
+
+def test_a_day_queued_by_another_connection_meanwhile_is_not_queued_twice(
+    tmp_path: Path, tls: Tls
+) -> None:
+    app_run = _uploader(tmp_path, "https://127.0.0.1:9/reports", tls, Clock())
+    preview = _uploader(tmp_path, "https://127.0.0.1:9/reports", tls, Clock())
+    days = preview.days_to_queue()  # the preview decided what to queue …
+    [queued] = app_run.prepare()  # … when the app's daily run queued it first
+    preview.days_to_queue = lambda: days  # type: ignore[method-assign]
+    assert preview.prepare() == []
+    assert [p.batch_id for p in preview.outbox.pending()] == [queued.batch_id]
+
+
+def test_turning_uploads_off_during_a_run_stops_before_the_next_report(
+    tmp_path: Path, tls: Tls, https_server: HTTPServer
+) -> None:
+    for days_back in (1, 2):
+        fill_usage(tmp_path / "cuecards.db", YESTERDAY.replace(day=21 - days_back))
+    collector = Collector()
+    up = _uploader(tmp_path, collector.attach(https_server), tls, Clock())
+    up.outbox.enqueue(b"{}", "earlier", YESTERDAY.replace(day=18))
+    up.outbox.mark_delivered("earlier")
+    sink = up.sink()
+
+    class TurnedOffAfterOne:
+        def deliver(self, pending):  # noqa: ANN001, ANN202
+            outcome = sink.deliver(pending)
+            up.settings.set("upload.enabled", False)  # type: ignore[attr-defined]
+            return outcome
+
+    up.sink = lambda: TurnedOffAfterOne()  # type: ignore[method-assign]
+    status = up.run_due()
+    assert status.state == "off" and status.delivered == 1 and status.pending == 1
+    assert len(collector.stored) == 1
