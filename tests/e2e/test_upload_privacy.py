@@ -220,6 +220,10 @@ def test_nothing_personal_leaves_the_machine_with_uploads_on(
                 x_tray.activate(ledger)
                 observer.wait("map", since, title=LEDGER.popup)
                 x_tray.activate(excel)
+                wait_for(  # a quick switch away could be folded into the next one
+                    lambda: any(r[2] == "context" and r[5] == "excel" for r in usage_rows(data)),
+                    "the switch to Excel logged",
+                )
                 x_tray.activate(private)
                 _search_from_the_palette(x_tray, QUERY)
                 wait_for(
