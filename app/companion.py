@@ -103,6 +103,7 @@ class Companion(QObject):
         self._shown: tuple[PopupContent, str] | None = None  # the card on screen, its app
         self._refresh: PackRefresh | None = None
         self._demo_pending = False
+        self._watch_after_refresh = False
         self._rng = random.Random()
         self._retry = self._single_shot(self._decide)
         self._snooze_end = self._single_shot(self._snooze_ended)
@@ -173,18 +174,28 @@ class Companion(QObject):
             self.tell(notice)
         self.pacer = Pacer(PacingConfig.from_settings(services.settings.get), state, self.clock)
         self._prune()
-        self._install_matcher(services.catalog.matcher())
         self._update_snoozed()
-        self._warm_popup()
-        self._start_search()
-        self._start_watcher()
         if first_run:
             self.store.save(self.pacer.state)
             self.open_welcome()
         if services.demo_pack_pending():
-            self._start_sync()  # now: a first run has no cards until the demo pack is in
+            # A first run (or a new release) has its demo pack put in by the child first:
+            # watching starts once the cards are there, so no window meets an empty matcher.
+            self._watch_after_refresh = True
+            self._start_sync()
+        else:
+            self._start_watching()
         self._schedule_sync(first=True)
         self._start_uploads()
+
+    def _start_watching(self) -> None:
+        """The matcher, the warmed popup, the palette and its hotkey, then the watcher."""
+        assert self.services is not None
+        self._watch_after_refresh = False
+        self._install_matcher(self.services.catalog.matcher())
+        self._warm_popup()
+        self._start_search()
+        self._start_watcher()
         _settle_heap()
 
     def _fail(self, message: str, code: int) -> None:
@@ -748,7 +759,10 @@ class Companion(QObject):
             self.tell(error)
         changed = packs_changed(results) or self._demo_pending
         self._demo_pending = False
-        if changed and self.services is not None:
+        if self._watch_after_refresh and self.services is not None:
+            self._start_watching()  # start-up waited for the demo pack
+            self._sync_done.emit(None)
+        elif changed and self.services is not None:
             updates = [
                 p["message"]
                 for r in results
