@@ -161,6 +161,7 @@ class Companion(QObject):
         services.ensure_demo_pack()
         for notice in services.notices:
             self.tell(notice)
+        self._sync_login_item(self.tell)
         self.usage = UsageLog(services.db, clock=self.clock)
         self.store = StateStore(services.db, clock=self.clock)
         first_run = not self.store.exists()
@@ -604,10 +605,21 @@ class Companion(QObject):
             self._schedule_sync(first=True)
         elif key == "usage.retention_days":
             self._prune()
+        elif key == "ui.autostart":
+            self._sync_login_item(lambda message: dialog.show_error(key, message), changed=True)
         elif key == "hotkey.palette" and self.search is not None:
             status = self.search.start(str(value))
             if not status.ok:
                 dialog.show_error(key, status.message)
+
+    def _sync_login_item(self, report: Callable[[str], None], changed: bool = False) -> None:
+        """Start at login, or not, as `ui.autostart` says (installed launcher, per OS)."""
+        from app.desktop.autostart import sync_login_item
+
+        assert self.services is not None
+        problem = sync_login_item(self.services.settings, changed=changed)
+        if problem:
+            report(problem)
 
     def open_records(self) -> None:
         """What is kept about the person, from the log itself."""
