@@ -202,7 +202,8 @@ class WindowsRunKey:
     """The `Cuecards` value of the per-user Run key: no admin rights, removed by the uninstaller."""
 
     def __init__(self, command: Sequence[str], store: RunKeyStore | None = None) -> None:
-        self.value = subprocess.list2cmdline(list(command))
+        # The executable always quoted, as the installer writes it: one value, whoever wrote it.
+        self.value = " ".join([f'"{command[0]}"', subprocess.list2cmdline(list(command[1:]))])
         self.store = store if store is not None else WinregRunKey()
         self.where = f"HKEY_CURRENT_USER\\{RUN_KEY}\\{RUN_VALUE}"
 

@@ -75,4 +75,4 @@ def installed_package(scratch: Path) -> Iterator[Installed]:
         yield Installed(deb, Path("/"), Path("/usr/bin/cuecards"), True, seconds)
     finally:
         if not was_installed:
-            _run(["apt-get", "remove", "-y", "-q", *lock, "cuecards"], "apt-get remove cuecards")
+            _run(["apt-get", "purge", "-y", "-q", *lock, "cuecards"], "apt-get purge cuecards")
