@@ -133,6 +133,8 @@ def packages_of(libraries: set[Path]) -> list[str]:
     packages: set[str] = set()
     owned: set[str] = set()
     for line in done.stdout.splitlines():
+        if line.startswith("diversion "):
+            continue
         owners, _, path = line.partition(": ")
         for owner in owners.split(", "):
             packages.add(owner.split(":")[0])

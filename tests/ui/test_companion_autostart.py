@@ -5,13 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.ui.test_companion import FakeDialog, clock, companion  # noqa: F401  (fixtures)
+import tests.ui.test_companion as base
+from tests.ui.test_companion import FakeDialog
+
+# The offscreen companion of the companion tests, with its fake clock.
+companion = base.companion
+clock = base.clock
 
 
 def test_the_setting_adds_and_removes_the_login_entry_at_once(
     companion,
     tmp_path: Path,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "no-system"))
@@ -26,7 +31,7 @@ def test_the_setting_adds_and_removes_the_login_entry_at_once(
 def test_a_login_entry_that_cannot_be_written_is_shown_beside_the_setting(
     companion,
     tmp_path: Path,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ) -> None:
     (tmp_path / "config").write_text("a file where the folder should be")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
