@@ -56,8 +56,9 @@ def launch_command(
         windowed = exe.parent / "cuecardsw.exe"
         return [str(windowed if windowed.is_file() else exe), "run"]
     if platform.startswith("linux"):
-        on_path = shutil.which("cuecards")  # /usr/bin/cuecards for the .deb: stable across
-        if on_path and Path(on_path).resolve() == exe.resolve():  # upgrades of /opt/cuecards
+        # /usr/bin/cuecards for the .deb: a name that stays while /opt/cuecards is replaced.
+        on_path = shutil.which("cuecards")
+        if on_path and Path(on_path).resolve() == exe.resolve():
             return [on_path, "run"]
     return [str(exe), "run"]
 
@@ -149,11 +150,12 @@ class XdgAutostart:
             self.path.unlink(missing_ok=True)
 
     def _write(self, text: str) -> None:
-        if self.path.is_file() and self.path.read_text(encoding="utf-8") == text:
+        data = text.encode("utf-8")
+        if self.path.is_file() and self.path.read_bytes() == data:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{ENTRY_NAME}.tmp")
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(data)
         os.replace(tmp, self.path)
 
 
