@@ -78,7 +78,7 @@ def run() -> Iterator[dict]:
                 "MB",
                 None,
                 build_s=round(package.build_seconds, 1),
-                cached_key_found=reused,
+                bundle_reused=reused,
                 builder=str(BUILD.relative_to(REPO)),
             )
             fields = subprocess.run(
