@@ -5,11 +5,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format bench system-deps venv schema docs clean
+.PHONY: run test lint format bench system-deps venv schema docs dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,dist]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -39,6 +39,10 @@ bench: system-deps $(STAMP)
 system-deps:
 	@sh tests/system-deps.sh
 
+## The PyInstaller bundle (dist/cuecards/) and, on Debian/Ubuntu, dist/cuecards_<version>_<arch>.deb.
+dist: $(STAMP)
+	$(BIN)/python installer/build.py
+
 ## Regenerate resources/schema/*.schema.json from the pack models.
 schema: $(STAMP)
 	$(BIN)/python -m app.core.schema
@@ -47,5 +51,6 @@ schema: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m app.docs
 
+## Everything built or installed here: the venv, the bundle and package, caches.
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -700,6 +700,12 @@ def cmd_config(args: argparse.Namespace) -> int:
             print(f"{args.key} = {json.dumps(settings.get(args.key))} (default)")
     except SettingError as exc:
         raise BadInput(str(exc)) from None
+    if args.action in ("set", "reset") and args.key == "ui.autostart":
+        from app.desktop.autostart import sync_login_item
+
+        problem = sync_login_item(settings, changed=True)
+        if problem:
+            raise Failure(problem)
     return EXIT_OK
 
 

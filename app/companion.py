@@ -166,6 +166,7 @@ class Companion(QObject):
         services = self.services
         for notice in services.notices:
             self.tell(notice)
+        self._sync_login_item(self.tell)
         self.usage = UsageLog(services.db, clock=self.clock)
         self.store = StateStore(services.db, clock=self.clock)
         first_run = not self.store.exists()
@@ -631,10 +632,21 @@ class Companion(QObject):
             self._prune()
         elif key.startswith("upload.") and self.uploads is not None:
             self.uploads.setting_changed(key)
+        elif key == "ui.autostart":
+            self._sync_login_item(lambda message: dialog.show_error(key, message), changed=True)
         elif key == "hotkey.palette" and self.search is not None:
             status = self.search.start(str(value))
             if not status.ok:
                 dialog.show_error(key, status.message)
+
+    def _sync_login_item(self, report: Callable[[str], None], changed: bool = False) -> None:
+        """Start at login, or not, as `ui.autostart` says (installed launcher, per OS)."""
+        from app.desktop.autostart import sync_login_item
+
+        assert self.services is not None
+        problem = sync_login_item(self.services.settings, changed=changed)
+        if problem:
+            report(problem)
 
     def open_records(self) -> None:
         """What is kept about the person, from the log itself."""

@@ -44,6 +44,8 @@ def run_checks(services: Services) -> list[Check]:
         _display(),
         _watcher(),
         _hotkey(services),
+        _keyring(),
+        _login_item(services),
     ]
     return checks
 
@@ -187,6 +189,48 @@ def _hotkey(services: Services) -> Check:
 
     status = probe_hotkey(str(services.settings.get("hotkey.palette")))
     return Check("hotkey", "ok" if status.ok else "warn", status.message)
+
+
+def _keyring() -> Check:
+    """Which OS keyring would hold upload secrets; none usable means token uploads wait."""
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+    except Exception as exc:  # a broken keyring install must not stop the other checks
+        return Check("keyring", "warn", f"cannot load the keyring: {type(exc).__name__}: {exc}")
+    kind = type(backend)
+    name = f"{kind.__module__}.{kind.__name__}"
+    inner = getattr(backend, "backends", None)
+    if inner is not None:  # keyring's chainer: name what it chains
+        name += " (" + ", ".join(type(b).__module__ for b in inner) + ")"
+    if isinstance(backend, fail.Keyring) or inner == []:
+        return Check(
+            "keyring",
+            "warn",
+            f"no usable keyring ({name}): upload secrets cannot be stored; start and unlock "
+            "a Secret Service (GNOME Keyring, KWallet) in this session",
+        )
+    return Check("keyring", "ok", name)
+
+
+def _login_item(services: Services) -> Check:
+    """Whether Cuecards starts at login, and where that is recorded."""
+    from app.desktop.autostart import for_this_os
+
+    item = for_this_os()
+    on = item.enabled()
+    wanted = bool(services.settings.get("ui.autostart"))
+    state = f"{'starts' if on else 'does not start'} at login ({item.where})"
+    if on != wanted and services.settings.origin("ui.autostart") != "default":
+        return Check(
+            "autostart",
+            "warn",
+            f"{state}, but ui.autostart is {str(wanted).lower()}: "
+            "the app applies it when it starts",
+        )
+    return Check("autostart", "ok", state)
 
 
 def _display() -> Check:

@@ -20,6 +20,11 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def packaged() -> bool:
+    """True in the installed app (the PyInstaller bundle), False when run from a checkout."""
+    return bool(getattr(sys, "frozen", False))
+
+
 def resources_dir() -> Path:
     """The `resources/` folder, next to the package in a checkout or inside a frozen bundle."""
     frozen = getattr(sys, "_MEIPASS", None)

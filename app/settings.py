@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.paths import packaged
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
@@ -157,7 +159,12 @@ SCHEMA: tuple[Setting, ...] = (
         maximum=86400,
     ),
     _s("usage.retention_days", 180, "Days the local usage log is kept.", minimum=1, maximum=3650),
-    _s("ui.autostart", False, "Start Cuecards at login."),
+    _s(
+        "ui.autostart",
+        # The installed app starts at login unless turned off; a checkout never adds itself.
+        packaged(),
+        "Start Cuecards at login (on by default in the installed app, off when run from source).",
+    ),
 )
 
 BY_KEY: dict[str, Setting] = {s.key: s for s in SCHEMA}
