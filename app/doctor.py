@@ -44,7 +44,6 @@ def run_checks(services: Services) -> list[Check]:
         _display(),
         _watcher(),
         _hotkey(services),
-        _keyring(),
         _login_item(services),
     ]
     return checks
@@ -140,14 +139,20 @@ def _policy(services: Services) -> Check:
 def _keyring(services: Services) -> Check:
     """The OS keyring that keeps the upload secret: its backend, whether it works, and whether a
     secret is stored for `upload.endpoint` (the secret itself is never read out)."""
-    import keyring
-    from keyring.errors import KeyringError
+    try:
+        import keyring
+        from keyring.errors import KeyringError
 
+        backend = keyring.get_keyring()
+    except Exception as exc:  # a broken keyring install must not stop the other checks
+        return Check("keyring", "warn", f"cannot load the keyring: {type(exc).__name__}: {exc}")
     from app.core.consent import consent
     from app.sync.upload import KEYRING_SERVICE
 
-    backend = keyring.get_keyring()
     name = f"{type(backend).__module__}.{type(backend).__name__}"
+    inner = getattr(backend, "backends", None)
+    if inner is not None:  # keyring's chainer: name what it chains
+        name += " (" + ", ".join(type(b).__module__ for b in inner) + ")"
     endpoint = str(services.settings.get("upload.endpoint")).strip()
     needed = consent(services.settings).granted
     try:
@@ -189,30 +194,6 @@ def _hotkey(services: Services) -> Check:
 
     status = probe_hotkey(str(services.settings.get("hotkey.palette")))
     return Check("hotkey", "ok" if status.ok else "warn", status.message)
-
-
-def _keyring() -> Check:
-    """Which OS keyring would hold upload secrets; none usable means token uploads wait."""
-    try:
-        import keyring
-        from keyring.backends import fail
-
-        backend = keyring.get_keyring()
-    except Exception as exc:  # a broken keyring install must not stop the other checks
-        return Check("keyring", "warn", f"cannot load the keyring: {type(exc).__name__}: {exc}")
-    kind = type(backend)
-    name = f"{kind.__module__}.{kind.__name__}"
-    inner = getattr(backend, "backends", None)
-    if inner is not None:  # keyring's chainer: name what it chains
-        name += " (" + ", ".join(type(b).__module__ for b in inner) + ")"
-    if isinstance(backend, fail.Keyring) or inner == []:
-        return Check(
-            "keyring",
-            "warn",
-            f"no usable keyring ({name}): upload secrets cannot be stored; start and unlock "
-            "a Secret Service (GNOME Keyring, KWallet) in this session",
-        )
-    return Check("keyring", "ok", name)
 
 
 def _login_item(services: Services) -> Check:
