@@ -294,7 +294,23 @@ class Settings:
     def __init__(self, data_dir: Path, policy: Policy | None = None) -> None:
         self.path = Path(data_dir) / self.FILE
         self.policy = policy if policy is not None else Policy.empty()
+        self._stamp = self._file_stamp()
         self._user: dict[str, Value] = self._read()
+
+    def _file_stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def _follow_file(self) -> None:
+        """Re-read the file when another process wrote it: `cuecards config set` in a
+        terminal reaches the running app (turning uploads off, say) without a restart."""
+        stamp = self._file_stamp()
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self._user = self._read()
 
     def _read(self) -> dict[str, Value]:
         try:
@@ -314,6 +330,7 @@ class Settings:
 
     def get(self, key: str) -> Value:
         setting = lookup(key)
+        self._follow_file()
         if key in self.policy.locked:
             return self.policy.locked[key]
         if key in self._user and not setting.policy_only:
@@ -330,6 +347,7 @@ class Settings:
     def origin(self, key: str) -> str:
         """Where the effective value comes from: policy-lock, user, policy-default or default."""
         setting = lookup(key)
+        self._follow_file()
         if key in self.policy.locked:
             return "locked"
         if key in self._user and not setting.policy_only:
@@ -350,12 +368,14 @@ class Settings:
                 f"({self.policy.path or default_policy_path()}); it is {self.get(key)!r}"
             )
         value = parse_value(setting, raw)
+        self._follow_file()  # keep what another process set meanwhile
         self._user[key] = value
         self._write()
         return value
 
     def reset(self, key: str) -> None:
         lookup(key)
+        self._follow_file()
         self._user.pop(key, None)
         self._write()
 
@@ -364,6 +384,7 @@ class Settings:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self._user, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(tmp, self.path)
+        self._stamp = self._file_stamp()
 
     def items(self) -> Iterator[tuple[Setting, Value]]:
         for setting in SCHEMA:

@@ -136,3 +136,17 @@ def test_policy_only_keys_cannot_be_set_by_the_person(tmp_path: Path) -> None:
     assert settings.is_locked("upload.allowed")
     allowed = Settings(tmp_path, Policy(None, {"upload.allowed": True}, {}))
     assert allowed.get("upload.allowed") is True and allowed.origin("upload.allowed") == "locked"
+
+
+def test_a_change_made_by_another_process_is_seen_without_a_restart(tmp_path: Path) -> None:
+    """`cuecards config set upload.enabled false` in a terminal reaches the running app."""
+    running = Settings(tmp_path)
+    running.set("pacing.max_per_hour", 3)
+    terminal = Settings(tmp_path)  # another process: its own object over the same file
+    terminal.set("upload.enabled", True)
+    assert running.get("upload.enabled") is True
+    terminal.set("upload.enabled", False)
+    assert running.get("upload.enabled") is False
+    running.set("pacing.max_per_day", 7)  # writing keeps what the other process set
+    assert Settings(tmp_path).get("upload.enabled") is False
+    assert Settings(tmp_path).get("pacing.max_per_hour") == 3
