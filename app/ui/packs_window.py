@@ -48,7 +48,7 @@ class PacksWindow(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        self.setWindowTitle("Cuecards: packs")
+        self.setWindowTitle("Cuecards packs")
         self.setAccessibleName("Card packs")
         self.heading = QLabel("Card packs installed on this computer.")
         self.heading.setAccessibleName(self.heading.text())

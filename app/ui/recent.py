@@ -79,7 +79,7 @@ class RecentWindow(QWidget):
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self._now = now
-        self.setWindowTitle("Cuecards: recent cards")
+        self.setWindowTitle("Cuecards recent cards")
         self.setAccessibleName("Recent cards")
         self.heading = QLabel(
             "Cards Cuecards showed you lately. Double-click one to read it again."
