@@ -9,7 +9,6 @@ one the person was in. Tests drive it from outside with xdotool, as a person wou
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -38,10 +37,7 @@ def main(argv: list[str]) -> int:
     code = app.exec()
     search.stop()
     services.close()
-    sys.stdout.flush()
-    # PySide6 6.12.0 on Python 3.11 drops a reference to None per void call; skip the teardown
-    # that would free them all at once (see the palette report).
-    os._exit(code)
+    return code
 
 
 if __name__ == "__main__":
