@@ -427,13 +427,17 @@ class Companion(QObject):
         return self.cardview
 
     def _media(self, pack_id: str) -> Path | None:
-        """The `media/` folder of a pack installed from a folder; None for a `.cuepack`
-        (its images stay inside the zip and are not shown)."""
+        """The folder of the pack's images: its `media/`, or a `.cuepack`'s, unpacked once."""
+        from app.store.media import media_folder
+
         assert self.services is not None
+        digest = self.services.catalog.installed_digest(pack_id)
         for info in self.services.catalog.packs():
-            if info.id == pack_id:
-                folder = Path(info.source) / "media"
-                return folder if folder.is_dir() else None
+            if info.id == pack_id and digest is not None:
+                try:
+                    return media_folder(self.services.data_dir, pack_id, info.source, digest)
+                except (OSError, ValueError) as exc:  # a damaged zip: the text still shows
+                    self.tell(f"the images of {pack_id} cannot be shown: {exc}")
         return None
 
     @staticmethod

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, QUrl
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication
 
 from app.companion import Companion
@@ -257,3 +258,23 @@ def test_a_sync_in_a_child_process_installs_a_newer_pack_and_rebuilds_the_matche
     companion.on_context(Context(app="e2e-calendar", title="x", backend="test", pid=7))
     assert popup_title(companion) == "Cuecards: Invite from the calendar"
     assert companion._sync_timer.isActive()  # and the next sync is scheduled
+
+
+def test_a_card_from_a_cuepack_shows_its_image(companion: Companion, tmp_path: Path) -> None:
+    """A synced pack is a zip: its images are unpacked for the card view, not left out."""
+    from app.core.packs import load_pack
+    from app.sync.cuepack import build_cuepack
+
+    good = Path(__file__).resolve().parents[1] / "data" / "good" / "acme-finance"
+    cuepack = tmp_path / "acme.cuepack"
+    build_cuepack(good, cuepack)
+    loaded = load_pack(cuepack)
+    assert loaded.pack is not None, loaded.errors
+    companion.services.catalog.install(loaded.pack)
+    companion.open_card("acme.finance", "pivot-refresh")
+    view = companion.cardview
+    assert view is not None and view.browser.media_dir is not None
+    shown = view.browser.loadResource(
+        QTextDocument.ResourceType.ImageResource.value, QUrl("media/pivot.png")
+    )
+    assert shown is not None and not shown.isNull()  # the picture, read from the unpacked zip
