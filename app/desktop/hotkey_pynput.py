@@ -7,6 +7,7 @@ pynput is imported here, lazily: it raises ImportError when no display is reacha
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -34,21 +35,24 @@ class PynputHotkey:
             raise HotkeyUnavailable(f"pynput cannot reach the display ({exc})") from exc
 
         class Listener(keyboard.GlobalHotKeys):
-            """GlobalHotKeys whose thread ends quietly once stopped: pynput's X11 clean-up may
-            find the connection it just closed gone, which is no news after stop()."""
+            """GlobalHotKeys whose thread ends quietly once stopped (pynput's X11 clean-up may
+            find the connection it just closed gone, which is no news after stop()), and
+            reports a display lost while running as a late failure, never a traceback."""
 
             stopping = False
 
             def run(self) -> None:
                 try:
                     super().run()
-                except Exception:
+                except Exception as exc:
                     if not self.stopping:
-                        raise
+                        fail(f"the connection to the display was lost ({type(exc).__name__})")
 
             def stop(self) -> None:
                 self.stopping = True
-                super().stop()
+                # with the display gone, pynput's clean-up cannot reach it: nothing to undo
+                with contextlib.suppress(Exception):
+                    super().stop()
 
         try:
             listener = Listener({combo.pynput(): emit})

@@ -87,3 +87,17 @@ def test_doctor_warns_about_a_hotkey_that_cannot_work(x_session: XSession, tmp_p
         "Alt+Space is registered (pynput), but on this system it also opens the window menu "
         "(GNOME, KDE); choose another in Settings (hotkey.palette)."
     )
+
+
+def test_a_display_that_dies_is_told_as_a_late_failure(x_server_factory, monkeypatch) -> None:
+    """The X server going away under a running hotkey: one sentence, no thread traceback."""
+    session = x_server_factory(with_wm=False)
+    monkeypatch.setenv("DISPLAY", session.display)
+    events: queue.Queue[str] = queue.Queue()
+    backend = PynputHotkey()
+    backend.start(parse_combo("<ctrl>+<alt>+m"), lambda: events.put("pressed"), events.put)
+    try:
+        session.stop()
+        assert events.get(timeout=WAIT).startswith("the connection to the display was lost")
+    finally:
+        backend.stop()
