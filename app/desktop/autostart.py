@@ -9,7 +9,6 @@ executable inside `Cuecards.app`); from a source checkout it runs this Python wi
 from __future__ import annotations
 
 import os
-import plistlib
 import shutil
 import subprocess
 import sys
@@ -233,6 +232,8 @@ def launch_agent(command: Sequence[str]) -> bytes:
         "LimitLoadToSessionType": "Aqua",
         "ProcessType": "Interactive",
     }
+    import plistlib  # macOS only: its XML parser stays out of the tray elsewhere
+
     return plistlib.dumps(plist, fmt=plistlib.FMT_XML, sort_keys=True)
 
 
