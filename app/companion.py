@@ -102,7 +102,7 @@ class Companion(QObject):
         self._last_stored_app: str | None = None
         self._shown: tuple[PopupContent, str] | None = None  # the card on screen, its app
         self._refresh: PackRefresh | None = None
-        self._demo_pending = False
+        self._digests_before: dict[str, str] = {}  # the packs as the running child found them
         self._watch_after_refresh = False
         self._rng = random.Random()
         self._retry = self._single_shot(self._decide)
@@ -431,14 +431,14 @@ class Companion(QObject):
         from app.store.media import media_folder
 
         assert self.services is not None
-        digest = self.services.catalog.installed_digest(pack_id)
-        for info in self.services.catalog.packs():
-            if info.id == pack_id and digest is not None:
-                try:
-                    return media_folder(self.services.data_dir, pack_id, info.source, digest)
-                except (OSError, ValueError) as exc:  # a damaged zip: the text still shows
-                    self.tell(f"the images of {pack_id} cannot be shown: {exc}")
-        return None
+        installed = self.services.catalog.pack_source(pack_id)
+        if installed is None:
+            return None
+        try:
+            return media_folder(self.services.data_dir, pack_id, *installed)
+        except (OSError, ValueError) as exc:  # a damaged zip: the text still shows
+            self.tell(f"the images of {pack_id} cannot be shown: {exc}")
+            return None
 
     @staticmethod
     def _open_link(url: str) -> None:
@@ -764,27 +764,25 @@ class Companion(QObject):
 
             self._refresh = PackRefresh(self.services.data_dir, self)
             self._refresh.finished.connect(self._sync_finished)
-        self._demo_pending = self._demo_pending or self.services.demo_pack_pending()
-        self._refresh.start()
+        if not self._refresh.running:
+            self._digests_before = self.services.catalog.pack_digests()
+            self._refresh.start()
 
     def _sync_finished(self, results: list[dict[str, Any]], error: str) -> None:
         """The child is done: say what changed, and rebuild the matcher on a worker thread."""
-        from app.pack_refresh import packs_changed
-
         if error:
             self.tell(error)
-        changed = packs_changed(results) or self._demo_pending
-        self._demo_pending = False
-        if self._watch_after_refresh and self.services is not None:
+        if self.services is None:
+            return
+        # installed, updated or removed by the child, the demo pack included
+        changed = self.services.catalog.pack_digests() != self._digests_before
+        if self._watch_after_refresh:
             self._start_watching()  # start-up waited for the demo pack
             self._sync_done.emit(None)
-        elif changed and self.services is not None:
-            updates = [
-                p["message"]
-                for r in results
-                for p in r.get("packs", ())
-                if p.get("status") in ("installed", "updated")
-            ]
+        elif changed:
+            from app.pack_refresh import update_messages
+
+            updates = update_messages(results)
             if updates:
                 self.tell("; ".join(updates))
             threading.Thread(
@@ -800,12 +798,11 @@ class Companion(QObject):
         self._schedule_sync(first=False)
 
     def _build_matcher(self, data_dir: Path) -> None:
-        """Runs on a worker thread with its own connection: the new matcher, or None."""
+        """Runs on a worker thread with its own connection: the new matcher, or why not."""
         from app.paths import DB_FILE
         from app.store.catalog import Catalog
         from app.store.db import open_database
 
-        matcher = None
         try:
             db, _ = open_database(data_dir / DB_FILE)
             try:

@@ -95,6 +95,16 @@ def parse_outcome(out: str, err: str, code: int, crashed: bool) -> tuple[list[di
     return results, ""
 
 
+def update_messages(results: list[dict[str, Any]]) -> list[str]:
+    """The sentences of the packs the sync installed or updated, for the tray."""
+    return [
+        str(p.get("message", ""))
+        for r in results
+        for p in r.get("packs", ())
+        if p.get("status") in CHANGED
+    ]
+
+
 def packs_changed(results: list[dict[str, Any]]) -> bool:
     """Whether any pack was installed or updated by the sync."""
-    return any(p.get("status") in CHANGED for r in results for p in r.get("packs", ()))
+    return bool(update_messages(results))

@@ -29,7 +29,7 @@ class Services:
         Cheap (a content hash of the folder) and free of the pack loader, so the tray app can
         ask at every start without loading the pack models.
         """
-        installed = self.catalog.installed_digest(DEMO_PACK_ID)
+        installed = self.catalog.pack_digests().get(DEMO_PACK_ID)
         if not self.settings.get("packs.demo"):
             return installed is not None
         return installed != digest_of(demo_pack_dir(), DEFAULT_LIMITS)

@@ -157,4 +157,10 @@ def cards_for_app(cards: Iterable[T], aliases: Mapping[str, Sequence[str]], app:
 
 def listing_order(card: Triggered) -> tuple[int, str]:
     """Sort key of the empty-query list: highest priority first, then by title."""
-    return (-card.priority, card.title.lower())
+    return listing_key(card.priority, card.title)
+
+
+def listing_key(priority: int, title: str) -> tuple[int, str]:
+    """The empty-query list's order from the two values it depends on (Python's case
+    folding, which SQLite's ASCII-only lower() is not)."""
+    return (-priority, title.lower())

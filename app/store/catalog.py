@@ -14,6 +14,7 @@ from sys import intern
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from app.core.matcher import Matcher, TriggerEntry
+from app.core.ranking import listing_key
 from app.store.db import Database, write_transaction
 from app.store.fulltext import (
     SEQUENCE_MASK,
@@ -108,8 +109,8 @@ class ListedCard:
 class ListingIndex:
     """The palette's list before anything is typed, without the cards themselves.
 
-    `order` holds every approved card's rowid in listing order: highest priority first, then
-    by title (Python's case folding; SQLite's lower() knows ASCII only). `by_ref` gives each
+    `order` holds every approved card's rowid in listing order (`ranking.listing_key`:
+    highest priority first, then by title). `by_ref` gives each
     app reference (alias or app id) the positions in `order` of its cards, ascending. About
     12 bytes a card and trigger, so 10k cards cost the running app ~0.3 MB here; `listed()`
     reads the few cards shown.
@@ -160,10 +161,16 @@ class Catalog:
         ).fetchone()
         return row is not None
 
-    def installed_digest(self, pack_id: str) -> str | None:
-        """The content hash of the installed pack with this id, or None when none is."""
-        row = self._conn.execute("SELECT digest FROM packs WHERE id = ?", (pack_id,)).fetchone()
-        return row[0] if row else None
+    def pack_digests(self) -> dict[str, str]:
+        """Every installed pack's content hash by id (compare two readings to see a change)."""
+        return dict(self._conn.execute("SELECT id, digest FROM packs"))
+
+    def pack_source(self, pack_id: str) -> tuple[str, str] | None:
+        """Where an installed pack was installed from, and its content hash; None if absent."""
+        row = self._conn.execute(
+            "SELECT source, digest FROM packs WHERE id = ?", (pack_id,)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
 
     def install(self, pack: Pack) -> InstallOutcome:
         """Install or replace a pack in one transaction; a failure leaves the old one intact.
@@ -252,7 +259,7 @@ class Catalog:
         cards = self._conn.execute(
             "SELECT rowid, priority, title FROM cards WHERE status = 'approved'"
         ).fetchall()
-        cards.sort(key=lambda row: (-row[1], row[2].lower()))
+        cards.sort(key=lambda row: listing_key(row[1], row[2]))
         position = {row[0]: i for i, row in enumerate(cards)}
         order = array("q", (row[0] for row in cards))
         del cards

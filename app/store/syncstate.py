@@ -154,15 +154,7 @@ class SyncState:
 
     def keep_only(self, sources: Iterable[str]) -> None:
         """Forget results of sources no longer configured."""
-        keep = list(sources)
-        marks = ",".join("?" * len(keep))
-        with write_transaction(self._db) as conn:
-            conn.execute(
-                f"DELETE FROM sync_sources WHERE source NOT IN ({marks})"
-                if keep
-                else "DELETE FROM sync_sources",
-                keep,
-            )
+        self._delete_except("sync_sources", "source", sources)
 
     # ----- origins ---------------------------------------------------------------------------
 
@@ -196,12 +188,12 @@ class SyncState:
 
     def forget_origins_except(self, pack_ids: Iterable[str]) -> None:
         """Drop origins of packs that are no longer installed (removed by the person)."""
-        keep = list(pack_ids)
-        marks = ",".join("?" * len(keep))
+        self._delete_except("pack_origins", "pack_id", pack_ids)
+
+    def _delete_except(self, table: str, column: str, keep: Iterable[str]) -> None:
+        """Delete the rows of `table` whose `column` is not in `keep` (all when it is empty)."""
+        kept = list(keep)
+        marks = ",".join("?" * len(kept))
+        where = f" WHERE {column} NOT IN ({marks})" if kept else ""
         with write_transaction(self._db) as conn:
-            conn.execute(
-                f"DELETE FROM pack_origins WHERE pack_id NOT IN ({marks})"
-                if keep
-                else "DELETE FROM pack_origins",
-                keep,
-            )
+            conn.execute(f"DELETE FROM {table}{where}", kept)

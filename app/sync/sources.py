@@ -284,14 +284,8 @@ class HttpClient:
             with exc:
                 data = exc.read(max_bytes) if exc.fp is not None else b""
             return Answer(exc.code, dict(exc.headers or {}), data)
-        except TimeoutError:
-            raise SourceError(_timeout_problem(url, self.timeout)) from None
-        except urllib.error.URLError as exc:
-            raise SourceError(_network_problem(url, exc.reason, self.timeout, role)) from None
-        except (OSError, ValueError, http.client.HTTPException) as exc:
-            raise SourceError(
-                f"{url}: the request failed ({exc}); it is tried again later"
-            ) from None
+        except _TRANSPORT_ERRORS as exc:
+            raise _transport_problem(url, exc, self.timeout, role, "request") from None
 
     def get(
         self,
@@ -332,14 +326,8 @@ class HttpClient:
             raise SourceError(_http_problem(url, exc.code, exc.reason)) from None
         except SourceError:
             raise
-        except TimeoutError:
-            raise SourceError(_timeout_problem(url, self.timeout)) from None
-        except urllib.error.URLError as exc:
-            raise SourceError(_network_problem(url, exc.reason, self.timeout, PACKS)) from None
-        except (OSError, ValueError, http.client.HTTPException) as exc:
-            raise SourceError(
-                f"{url}: the download failed ({exc}); it is tried again later"
-            ) from None
+        except _TRANSPORT_ERRORS as exc:
+            raise _transport_problem(url, exc, self.timeout, PACKS, "download") from None
 
     def _save(self, response, url: str, directory: Path, cap: int, deadline: float) -> Path:
         """Stream the body to a temp file, enforcing the size cap and the overall deadline."""
@@ -384,6 +372,21 @@ def _http_problem(url: str, code: int, reason: object) -> str:
     else:
         what = "it is tried again later"
     return f"{url}: the server answered {code} {reason}; {what}"
+
+
+# What urllib raises when the exchange itself fails (TimeoutError and URLError are OSErrors).
+_TRANSPORT_ERRORS = (OSError, ValueError, http.client.HTTPException)
+
+
+def _transport_problem(
+    url: str, exc: BaseException, timeout: float, role: Role, what: str
+) -> SourceError:
+    """One sentence for a failed exchange: a timeout, the network or TLS, or anything else."""
+    if isinstance(exc, TimeoutError):
+        return SourceError(_timeout_problem(url, timeout))
+    if isinstance(exc, urllib.error.URLError):
+        return SourceError(_network_problem(url, exc.reason, timeout, role))
+    return SourceError(f"{url}: the {what} failed ({exc}); it is tried again later")
 
 
 def _timeout_problem(url: str, timeout: float) -> str:
