@@ -131,13 +131,15 @@ def load_yaml(text: str, *, file: str, first_line: int = 1) -> YamlDoc:
         root = loader.get_single_node()
         data = None if root is None else _construct(loader, root, file, first_line)
     except yaml.MarkedYAMLError as exc:
+        if _is_libyaml_depth_refusal(exc):
+            mark = exc.problem_mark or exc.context_mark
+            line = None if mark is None else mark.line + first_line
+            raise YamlError([_too_deep(file, line)]) from None
         raise YamlError([_syntax_problem(exc, file, first_line)]) from None
     except YamlError:
         raise
     except RecursionError:
-        raise YamlError(
-            [Problem(file=file, message="the YAML is nested too deeply", hint="flatten it")]
-        ) from None
+        raise YamlError([_too_deep(file, None)]) from None
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
         problem = Problem(
             file=file,
@@ -162,18 +164,25 @@ def _refuse_deep_nesting(text: str, file: str, first_line: int) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise YamlError(
-                    [
-                        Problem(
-                            file=file,
-                            line=event.start_mark.line + first_line,
-                            message=f"the YAML is nested more than {MAX_DEPTH} levels deep",
-                            hint="flatten it: a pack needs only a few levels",
-                        )
-                    ]
-                )
+                raise YamlError([_too_deep(file, event.start_mark.line + first_line)])
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+
+
+def _is_libyaml_depth_refusal(exc: yaml.MarkedYAMLError) -> bool:
+    """PyYAML 6.0.2+ refuses nesting past its own limit (about 1,000) in the scanner, which
+    may speak before our own scan does; both must read the same to an author."""
+    return "maximum nesting depth" in (exc.problem or "")
+
+
+def _too_deep(file: str, line: int | None) -> Problem:
+    """The one message for a document nested past MAX_DEPTH, however it was noticed."""
+    return Problem(
+        file=file,
+        line=line,
+        message=f"the YAML is nested more than {MAX_DEPTH} levels deep",
+        hint="flatten it: a pack needs only a few levels",
+    )
 
 
 class _Unusual(Exception):

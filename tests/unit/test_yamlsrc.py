@@ -10,6 +10,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.core import yamlsrc
 from app.core.yamlsrc import YamlError, field_path, load_yaml
 
 FRONT = """\
@@ -152,6 +153,50 @@ def test_empty_documents_are_none() -> None:
 def test_deep_nesting_is_refused_without_crashing(text: str) -> None:
     with pytest.raises(YamlError) as caught:
         load_yaml(text, file="cards/x.md", first_line=2)
+
+    assert [p.message for p in caught.value.problems] == [
+        "the YAML is nested more than 64 levels deep"
+    ]
+
+
+def test_our_own_scan_names_the_line_where_nesting_passes_the_limit() -> None:
+    # 70 levels: within libyaml's own limit, so only our scan refuses it.
+    text = "a:\n  b: " + "[" * 70 + "]" * 70 + "\n"
+
+    with pytest.raises(YamlError) as caught:
+        load_yaml(text, file="cards/x.md", first_line=2)
+
+    assert [str(p) for p in caught.value.problems] == [
+        "cards/x.md:3: the YAML is nested more than 64 levels deep."
+        " Fix: flatten it: a pack needs only a few levels"
+    ]
+
+
+def test_pyyamls_own_depth_refusal_reads_as_ours(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyYAML 6.0.2+ refuses deep nesting in its scanner, before our scan can speak."""
+    mark = yaml.error.Mark("<unicode string>", 1002, 4, 1002, None, None)
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise yaml.scanner.ScannerError(
+            "while increasing flow level", mark, "exceeded maximum nesting depth", mark
+        )
+
+    monkeypatch.setattr(yamlsrc.yaml, "parse", refuse)
+    with pytest.raises(YamlError) as caught:
+        load_yaml("a: " + "[" * 100 + "]" * 100 + "\n", file="cards/x.md", first_line=2)
+
+    assert [str(p) for p in caught.value.problems] == [
+        "cards/x.md:6: the YAML is nested more than 64 levels deep."
+        " Fix: flatten it: a pack needs only a few levels"
+    ]
+
+
+def test_deep_indentation_is_refused_with_the_same_words() -> None:
+    # Indentation nests without brackets: PyYAML 6.0.2+ refuses it, older ones recurse.
+    text = "a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 1200)) + "  " * 1200 + "x\n"
+
+    with pytest.raises(YamlError) as caught:
+        load_yaml(text, file="cards/x.md")
 
     assert [p.message for p in caught.value.problems] == [
         "the YAML is nested more than 64 levels deep"
