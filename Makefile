@@ -5,11 +5,18 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format bench system-deps venv schema docs dist clean
+.PHONY: run test test-latest lock lint format bench system-deps venv schema docs dist clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e '.[test,dist]'
+LOCK   := requirements.lock
+UV_VERSION := 0.13.8
+
+# The venv is made anew from the lock whenever the lock or pyproject.toml changes, so it holds
+# exactly what the lock pins (hash-checked), plus this project as an editable install.
+$(STAMP): pyproject.toml $(LOCK)
+	$(PYTHON) -m venv --clear $(VENV)
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -23,6 +30,22 @@ test: system-deps $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+## Refresh requirements.lock from pyproject.toml: every platform and Python the project supports,
+## with hashes (uv's pip-compatible compiler; the lock itself installs with plain pip).
+lock:
+	$(PYTHON) -m venv build/uv
+	build/uv/bin/pip install --quiet uv==$(UV_VERSION)
+	build/uv/bin/uv pip compile pyproject.toml --universal --generate-hashes --python-version 3.10 \
+		--extra test --extra dist --quiet -o $(LOCK)
+
+## The suite against the newest releases pyproject.toml allows (not the lock; not run in CI):
+## meet upstream changes on purpose, then `make lock`.
+test-latest: system-deps
+	$(PYTHON) -m venv --clear .venv-latest
+	.venv-latest/bin/pip install --quiet --upgrade -e '.[test,dist]'
+	mkdir -p build && .venv-latest/bin/pip list --format=freeze > build/latest-versions.txt
+	.venv-latest/bin/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -53,4 +76,4 @@ docs: $(STAMP)
 
 ## Everything built or installed here: the venv, the bundle and package, caches.
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-latest build dist *.egg-info .pytest_cache .ruff_cache
