@@ -750,7 +750,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from app.desktop.watch_cmd import run_watch
+    from app.desktop.watch.watch_cmd import run_watch
 
     return run_watch(args.json, sys.stdout, sys.stderr)
 

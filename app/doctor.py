@@ -179,7 +179,7 @@ def _keyring(services: Services) -> Check:
 
 
 def _watcher() -> Check:
-    from app.desktop.doctor import watcher_report
+    from app.desktop.watch.doctor import watcher_report
 
     report = watcher_report(timeout=1.0)
     if report["backend"] is None:
