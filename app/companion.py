@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from app.core.context import Context
     from app.core.matcher import Match, Matcher
     from app.core.pacing import Pacer
-    from app.desktop.instance import SingleInstance
+    from app.desktop.instance.base import SingleInstance
     from app.desktop.watch.qt_driver import QtWatcher
     from app.pack_refresh import PackRefresh
     from app.palette_controller import SearchPalette
