@@ -750,7 +750,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from app.desktop.watch_cmd import run_watch
+    from app.desktop.watch.watch_cmd import run_watch
 
     return run_watch(args.json, sys.stdout, sys.stderr)
 
@@ -766,7 +766,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     problem = display_problem()
     if problem:
         raise Failure(problem)
-    from app.desktop.instance import open_instance
+    from app.desktop.instance.channel import open_instance
 
     instance = open_instance(data_dir(args.data_dir))
     if instance.try_handoff("show"):
@@ -784,7 +784,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_palette(args: argparse.Namespace) -> int:
     """Ask the running tray app to open search (the hotkey's command-line twin)."""
-    from app.desktop.instance import open_instance
+    from app.desktop.instance.channel import open_instance
     from app.paths import data_dir
 
     if open_instance(data_dir(args.data_dir)).try_handoff("palette"):

@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from app.core.context import Context
     from app.core.matcher import Match, Matcher
     from app.core.pacing import Pacer
-    from app.desktop.instance import SingleInstance
-    from app.desktop.qt_driver import QtWatcher
+    from app.desktop.instance.base import SingleInstance
+    from app.desktop.watch.qt_driver import QtWatcher
     from app.pack_refresh import PackRefresh
     from app.palette_controller import SearchPalette
     from app.services import Services
@@ -205,9 +205,9 @@ class Companion(QObject):
         self.quit()
 
     def _start_watcher(self) -> None:
-        from app.desktop.detect import detect
-        from app.desktop.qt_driver import QtWatcher
-        from app.desktop.watcher import BackendUnavailable
+        from app.desktop.watch.base import BackendUnavailable
+        from app.desktop.watch.detect import detect
+        from app.desktop.watch.qt_driver import QtWatcher
 
         detection = detect()
         if detection.factory is None:

@@ -179,7 +179,7 @@ def _keyring(services: Services) -> Check:
 
 
 def _watcher() -> Check:
-    from app.desktop.doctor import watcher_report
+    from app.desktop.watch.doctor import watcher_report
 
     report = watcher_report(timeout=1.0)
     if report["backend"] is None:
@@ -190,7 +190,7 @@ def _watcher() -> Check:
 
 def _hotkey(services: Services) -> Check:
     """Whether `hotkey.palette` can be registered here (and does not clash with the system)."""
-    from app.desktop.hotkey import probe_hotkey
+    from app.desktop.hotkey.global_hotkey import probe_hotkey
 
     status = probe_hotkey(str(services.settings.get("hotkey.palette")))
     return Check("hotkey", "ok" if status.ok else "warn", status.message)

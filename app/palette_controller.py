@@ -15,7 +15,8 @@ from PySide6.QtCore import QObject, QRect, Signal
 from PySide6.QtGui import QCursor, QGuiApplication
 
 from app.core.ranking import CardKey, overdue_cards, palette_search
-from app.desktop.hotkey import FALLBACK_SENTENCE, GlobalHotkey, HotkeyStatus
+from app.desktop.hotkey.base import HotkeyStatus
+from app.desktop.hotkey.global_hotkey import FALLBACK_SENTENCE, GlobalHotkey
 from app.store.catalog import Catalog, ListedCard, ListingIndex, SearchHit
 from app.ui.palette import Palette, PaletteRow
 

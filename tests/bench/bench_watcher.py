@@ -170,7 +170,7 @@ def _idle_cpu(session: XSession) -> dict[str, float]:
     window = session.spawn_window("Quiet.xlsx - Excel", "Excel")
     session.activate(window)
     code = (
-        "import sys\nfrom app.desktop.watch_cmd import run_watch\n"
+        "import sys\nfrom app.desktop.watch.watch_cmd import run_watch\n"
         "run_watch(True, sys.stdout, sys.stderr)"
     )
     procs = {

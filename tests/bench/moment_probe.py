@@ -17,8 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.context import Context
-from app.desktop.detect import detect
-from app.desktop.qt_driver import QtWatcher
+from app.desktop.watch.detect import detect
+from app.desktop.watch.qt_driver import QtWatcher
 
 
 def bare_tray() -> int:

@@ -22,9 +22,9 @@ from Xlib import display as xdisplay
 
 
 def watch() -> int:
-    from app.desktop.blocking_driver import BlockingDriver
-    from app.desktop.watcher import ContextChanged
-    from app.desktop.x11 import X11Watcher
+    from app.desktop.watch.base import ContextChanged
+    from app.desktop.watch.blocking_driver import BlockingDriver
+    from app.desktop.watch.x11 import X11Watcher
 
     def emit(event: ContextChanged) -> None:
         stamp = time.monotonic()

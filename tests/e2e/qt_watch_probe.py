@@ -14,8 +14,8 @@ import sys
 from PySide6.QtCore import QCoreApplication, QSocketNotifier
 
 from app.core.context import Context
-from app.desktop.detect import detect
-from app.desktop.qt_driver import QtWatcher
+from app.desktop.watch.detect import detect
+from app.desktop.watch.qt_driver import QtWatcher
 
 
 def main() -> int:

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.desktop.hotkey import HotkeyUnavailable, probe_hotkey
-from app.desktop.hotkey_combo import parse_combo
-from app.desktop.hotkey_portal import DESCRIPTION, SHORTCUT_ID, PortalHotkey
+from app.desktop.hotkey.base import HotkeyUnavailable
+from app.desktop.hotkey.combo import parse_combo
+from app.desktop.hotkey.global_hotkey import probe_hotkey
+from app.desktop.hotkey.portal import DESCRIPTION, SHORTCUT_ID, PortalHotkey
 from tests.e2e.fake_portal import FakePortal
 from tests.e2e.test_shell_backends_dbus import _require_dbus, read_line
 from tests.e2e.xsession import end_process

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from app.desktop.hotkey_combo import parse_combo
-from app.desktop.hotkey_pynput import PynputHotkey
+from app.desktop.hotkey.combo import parse_combo
+from app.desktop.hotkey.pynput import PynputHotkey
 from tests.e2e.xsession import XSession
 
 pytestmark = pytest.mark.e2e

@@ -115,7 +115,7 @@ def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 WATCH = (
-    "import sys\nfrom app.desktop.watch_cmd import run_watch\n"
+    "import sys\nfrom app.desktop.watch.watch_cmd import run_watch\n"
     "sys.exit(run_watch({json}, sys.stdout, sys.stderr, stop_after={n}))\n"
 )
 
@@ -145,7 +145,7 @@ def test_watch_on_kde_loads_the_script_and_prints_its_reports(session_bus, fake_
 
 def test_doctor_on_kde_proves_delivery_and_reads_idle_time(session_bus, fake_shell):
     fake_shell("kde", "kwin_reports.jsonl")
-    code = "import json\nfrom app.desktop.doctor import watcher_report\n"
+    code = "import json\nfrom app.desktop.watch.doctor import watcher_report\n"
     code += "print(json.dumps(watcher_report(timeout=20)))"
     done = run_python(code, desktop_env(session_bus, "KDE"))
     report = json.loads(done.stdout)
@@ -176,7 +176,7 @@ def test_gnome_without_the_extension_says_how_to_install_it(session_bus, fake_sh
     assert len(lines) == 1
     assert "cp -r " in lines[0] and "gnome-extensions enable cuecards@cuecards.example" in lines[0]
 
-    code = "import json\nfrom app.desktop.doctor import watcher_report\n"
+    code = "import json\nfrom app.desktop.watch.doctor import watcher_report\n"
     code += "print(json.dumps(watcher_report(timeout=1)))"
     report = json.loads(run_python(code, desktop_env(session_bus, "GNOME")).stdout)
     assert report["ok"] is False and report["backend"] == "gnome"

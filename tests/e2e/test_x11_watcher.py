@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from app.core.context import Context
-from app.desktop.blocking_driver import BlockingDriver
-from app.desktop.doctor import watcher_report
-from app.desktop.watcher import ContextChanged
-from app.desktop.x11 import X11Watcher
+from app.desktop.watch.base import ContextChanged
+from app.desktop.watch.blocking_driver import BlockingDriver
+from app.desktop.watch.doctor import watcher_report
+from app.desktop.watch.x11 import X11Watcher
 from tests.e2e.xsession import XSession, XWindow, end_process
 
 pytestmark = pytest.mark.e2e
@@ -153,7 +153,7 @@ def start_watch(session: XSession, *flags: str) -> subprocess.Popen:
     """`cuecards watch` through run_watch in its own process (the CLI module is elsewhere)."""
     json_output = "--json" in flags
     code = (
-        "import sys\nfrom app.desktop.watch_cmd import run_watch\n"
+        "import sys\nfrom app.desktop.watch.watch_cmd import run_watch\n"
         f"sys.exit(run_watch({json_output}, sys.stdout, sys.stderr))\n"
     )
     return subprocess.Popen(

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 from app.companion import Companion
 from app.core.context import Context
 from app.core.packs import load_pack
-from app.desktop.detect import Detection
+from app.desktop.watch.detect import Detection
 from app.services import Services
 from app.settings import Policy
 from app.store.state import StateStore
@@ -54,7 +54,7 @@ def clock() -> Clock:
 @pytest.fixture
 def companion(qtbot, tmp_path: Path, clock: Clock, monkeypatch) -> Iterator[Companion]:
     monkeypatch.setattr(
-        "app.desktop.detect.detect", lambda: Detection(None, "no watcher in this test", None)
+        "app.desktop.watch.detect.detect", lambda: Detection(None, "no watcher in this test", None)
     )
     services = Services(tmp_path / "data", Policy.empty())
     for key, value in {**FAST, "packs.demo": "false"}.items():

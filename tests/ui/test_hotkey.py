@@ -8,8 +8,9 @@ from collections.abc import Callable
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.desktop.hotkey import GlobalHotkey, HotkeyUnavailable, choose_backend
-from app.desktop.hotkey_combo import Combo
+from app.desktop.hotkey.base import HotkeyUnavailable
+from app.desktop.hotkey.combo import Combo
+from app.desktop.hotkey.global_hotkey import GlobalHotkey, choose_backend
 
 pytestmark = pytest.mark.ui
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.desktop.instance import open_instance
-from app.desktop.instance_unix import UnixSocketInstance
+from app.desktop.instance.channel import open_instance
+from app.desktop.instance.unix import UnixSocketInstance
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets")
 
@@ -31,7 +31,8 @@ def runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _handoff_from_another_process(data: Path, command: str) -> bool:
     """`try_handoff` blocks, as in a second launch: run it where the event loop is not."""
     code = (
-        "import sys; from pathlib import Path; from app.desktop.instance import open_instance;"
+        "import sys; from pathlib import Path;"
+        "from app.desktop.instance.channel import open_instance;"
         f"sys.exit(0 if open_instance(Path({str(data)!r})).try_handoff({command!r}) else 1)"
     )
     return subprocess.run([sys.executable, "-c", code], timeout=30).returncode == 0
@@ -102,7 +103,7 @@ def test_the_windows_named_pipe_variant_works_the_same_where_qt_can_run_it(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
     """Windows uses QLocalServer; Qt runs it on Linux too, so its logic is tested here."""
-    from app.desktop.instance_qt import LocalServerInstance
+    from app.desktop.instance.qt import LocalServerInstance
 
     first = LocalServerInstance(tmp_path / "data")
     got: list[str] = []
@@ -110,7 +111,7 @@ def test_the_windows_named_pipe_variant_works_the_same_where_qt_can_run_it(
     assert not LocalServerInstance(tmp_path / "data").listen(got.append)
     code = (
         "import sys; from pathlib import Path; from PySide6.QtCore import QCoreApplication;"
-        "from app.desktop.instance_qt import LocalServerInstance; app = QCoreApplication([]);"
+        "from app.desktop.instance.qt import LocalServerInstance; app = QCoreApplication([]);"
         f"sys.exit(0 if LocalServerInstance(Path({str(tmp_path / 'data')!r}))"
         ".try_handoff('show') else 1)"
     )

@@ -12,7 +12,7 @@ from PySide6.QtCore import QRect, Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.packs import load_pack
-from app.desktop.hotkey import GlobalHotkey
+from app.desktop.hotkey.global_hotkey import GlobalHotkey
 from app.palette_controller import PaletteController, SearchPalette
 from app.paths import demo_pack_dir
 from app.store.catalog import Catalog

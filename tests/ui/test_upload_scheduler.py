@@ -20,7 +20,7 @@ from pytest_httpserver import HTTPServer
 
 import tests.unit.conftest as unit_fixtures
 from app.companion import Companion
-from app.desktop.detect import Detection
+from app.desktop.watch.detect import Detection
 from app.paths import DB_FILE
 from app.services import Services
 from app.settings import Policy
@@ -159,7 +159,7 @@ def test_the_next_run_is_after_midnight_sooner_for_a_due_retry() -> None:
 @pytest.fixture
 def companion(qtbot, services: tuple[Services, Collector], monkeypatch) -> Iterator[Companion]:
     monkeypatch.setattr(
-        "app.desktop.detect.detect", lambda: Detection(None, "no watcher in this test", None)
+        "app.desktop.watch.detect.detect", lambda: Detection(None, "no watcher in this test", None)
     )
     svc, _ = services
     app = QApplication.instance()

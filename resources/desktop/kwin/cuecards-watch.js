@@ -1,10 +1,10 @@
 // Cuecards: tells the Cuecards process that loaded this script which window is active.
 //
 // Loaded at run time over D-Bus (org.kde.kwin.Scripting.loadScript) by
-// app/desktop/wayland_kde.py, which fills in SERVICE and PATH below with its own unique bus
+// app/desktop/watch/kde.py, which fills in SERVICE and PATH below with its own unique bus
 // name and object path, so several Cuecards processes never hear each other's reports.
-// Each report is one JSON string (app/desktop/shell_payload.py, version 1). Works with the
-// KWin 6 API (windowActivated, activeWindow) and the Plasma 5.27 one (clientActivated,
+// Each report is one JSON string (app/desktop/watch/shell_payload.py, version 1). Works with
+// the KWin 6 API (windowActivated, activeWindow) and the Plasma 5.27 one (clientActivated,
 // activeClient). Nothing is stored; the title goes only to that one process.
 
 const SERVICE = @SERVICE@;

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from app.core.context import Context
-from app.desktop.watcher import WatcherBackend, WatchEvent
+from app.desktop.watch.base import WatcherBackend, WatchEvent
 
 
 class PipeBackend(WatcherBackend):

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from app.desktop import appid
+from app.desktop.watch import appid
 
 
 @pytest.mark.parametrize(

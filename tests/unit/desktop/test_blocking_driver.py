@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from app.desktop.blocking_driver import BlockingDriver
-from app.desktop.watcher import ContextChanged
+from app.desktop.watch.base import ContextChanged
+from app.desktop.watch.blocking_driver import BlockingDriver
 from tests.unit.desktop.fakes import PipeBackend
 
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from app.desktop.detect import detect
+from app.desktop.watch.detect import detect
 
 
 def test_x11_session():
@@ -67,11 +67,11 @@ def test_forcing_a_backend_and_a_bad_name():
 
 
 def test_detection_imports_no_backend_module():
-    for name in ("app.desktop.windows", "app.desktop.macos", "app.desktop.wayland_kde"):
+    for name in ("app.desktop.watch.windows", "app.desktop.watch.macos", "app.desktop.watch.kde"):
         sys.modules.pop(name, None)
     detect({"WAYLAND_DISPLAY": "w", "XDG_CURRENT_DESKTOP": "KDE"}, "linux")
     detect({}, "win32")
     detect({}, "darwin")
-    assert "app.desktop.windows" not in sys.modules
-    assert "app.desktop.macos" not in sys.modules
-    assert "app.desktop.wayland_kde" not in sys.modules
+    assert "app.desktop.watch.windows" not in sys.modules
+    assert "app.desktop.watch.macos" not in sys.modules
+    assert "app.desktop.watch.kde" not in sys.modules

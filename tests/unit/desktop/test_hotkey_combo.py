@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.desktop.hotkey_combo import (
+from app.desktop.hotkey.combo import (
     CARBON_MODIFIERS,
     Combo,
     ComboError,

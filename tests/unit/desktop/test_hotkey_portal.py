@@ -6,8 +6,8 @@ import re
 
 from jeepney import DBusAddress, HeaderFields, Message, MessageType, new_signal
 
-from app.desktop.hotkey_combo import parse_combo
-from app.desktop.hotkey_portal import (
+from app.desktop.hotkey.combo import parse_combo
+from app.desktop.hotkey.portal import (
     DESCRIPTION,
     SHORTCUT_ID,
     activated_rule,

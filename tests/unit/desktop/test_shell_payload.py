@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.core.context import Context
-from app.desktop.shell_payload import context_from_shell_payload
+from app.desktop.watch.shell_payload import context_from_shell_payload
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "desktop"
 

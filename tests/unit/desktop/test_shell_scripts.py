@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from app.desktop.resources import desktop_resource
-from app.desktop.shell_payload import render_kwin_script as render_script
+from app.desktop.watch.resources import desktop_resource
+from app.desktop.watch.shell_payload import render_kwin_script as render_script
 
 HERE = Path(__file__).resolve().parent
 SAMPLES = HERE.parents[1] / "samples" / "desktop"

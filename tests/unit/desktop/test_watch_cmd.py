@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 import pytest
 
 from app.core.context import Context
-from app.desktop import watch_cmd
-from app.desktop.detect import Detection
+from app.desktop.watch import watch_cmd
+from app.desktop.watch.detect import Detection
 from tests.unit.desktop.fakes import PipeBackend
 
 WHEN = datetime(2026, 5, 9, 7, 35, 25, 123456, tzinfo=timezone.utc)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.core.context import Context
-from app.desktop.watcher import ContextChanged, WatcherBackend, WatcherLost, WatchEvent
+from app.desktop.watch.base import ContextChanged, WatcherBackend, WatcherLost, WatchEvent
 
 
 class Scripted(WatcherBackend):

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from app.core.context import Context
-from app.desktop.watcher import BackendUnavailable, WatcherLost
-from app.desktop.wayland_hyprland import (
+from app.desktop.watch.base import BackendUnavailable, WatcherLost
+from app.desktop.watch.hyprland import (
     HyprlandWatcher,
     LineSplitter,
     context_from_client,

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from app.core.context import Context
-from app.desktop.watcher import BackendUnavailable, ContextChanged, WatcherLost
-from app.desktop.wayland_sway import (
+from app.desktop.watch.base import BackendUnavailable, ContextChanged, WatcherLost
+from app.desktop.watch.sway import (
     EVENT_SHUTDOWN,
     EVENT_TICK,
     EVENT_WINDOW,

@@ -7,9 +7,9 @@ import sys
 import pytest
 
 from app.core.context import Context
-from app.desktop.macos import MacWatcher, context_for_app
-from app.desktop.watcher import BackendUnavailable
-from app.desktop.windows import Rect, WindowsWatcher, idle_from_ticks, is_fullscreen_rect
+from app.desktop.watch.base import BackendUnavailable
+from app.desktop.watch.macos import MacWatcher, context_for_app
+from app.desktop.watch.windows import Rect, WindowsWatcher, idle_from_ticks, is_fullscreen_rect
 
 MONITOR = Rect(0, 0, 1920, 1080)
 SECOND = Rect(1920, 0, 3840, 1080)

@@ -4,8 +4,8 @@
 // /org/cuecards/Shell (interface org.cuecards.Shell) on the session bus: a FocusChanged(s)
 // signal whenever the focused window, its title or its full-screen state changes, and a
 // Current() method for the state right now. The string is the JSON payload that
-// app/desktop/shell_payload.py parses (version 1). Nothing is stored. Like anything on the
-// session bus, the signal is visible to the same user's other processes.
+// app/desktop/watch/shell_payload.py parses (version 1). Nothing is stored. Like anything on
+// the session bus, the signal is visible to the same user's other processes.
 
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';

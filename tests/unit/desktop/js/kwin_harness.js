@@ -1,6 +1,6 @@
 // Runs resources/desktop/kwin/cuecards-watch.js against a scripted fake KWin and prints what
 // it sent over D-Bus. Usage: node kwin_harness.js RENDERED_SCRIPT (kwin6|kwin5), where the
-// script was rendered by app.desktop.wayland_kde.render_script.
+// script was rendered by app.desktop.watch.shell_payload.render_kwin_script.
 // The fake follows KWin's scripting API: workspace.windowActivated / activeWindow (6) or
 // clientActivated / activeClient (5.27), windows with caption, resourceClass,
 // desktopFileName, pid, fullScreen and captionChanged / fullScreenChanged signals.

@@ -4,14 +4,13 @@ The running app listens on a local socket whose name comes from the user and a c
 the data directory, so tests and people with `--data-dir` get separate instances.
 `cuecards run` and `cuecards palette` connect, send one line (`show`, `palette`) and wait
 for `ok`. On Linux and macOS it is a Unix socket readable by its user only, guarded by a
-lock file (`instance_unix`); on Windows a Qt named pipe (`instance_qt`).
+lock file (`unix`); on Windows a Qt named pipe (`qt`). `channel.open_instance` picks one.
 """
 
 from __future__ import annotations
 
 import getpass
 import os
-import sys
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -44,17 +43,6 @@ class SingleInstance(Protocol):
     def close(self) -> None:
         """Stop listening and let go of the name (at quit)."""
         ...
-
-
-def open_instance(data_dir: Path) -> SingleInstance:
-    """The single-instance channel for this user and data directory, for this OS."""
-    if sys.platform == "win32":
-        from app.desktop.instance_qt import LocalServerInstance
-
-        return LocalServerInstance(data_dir)
-    from app.desktop.instance_unix import UnixSocketInstance
-
-    return UnixSocketInstance(data_dir)
 
 
 def check_command(command: str) -> None:

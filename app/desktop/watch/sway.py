@@ -26,8 +26,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from app.core.context import Context
-from app.desktop import appid
-from app.desktop.watcher import BackendUnavailable, WatcherBackend, WatchEvent
+from app.desktop.watch import appid
+from app.desktop.watch.base import BackendUnavailable, WatcherBackend, WatchEvent
 
 MAGIC = b"i3-ipc"
 HEADER = struct.Struct("=6sII")

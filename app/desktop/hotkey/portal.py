@@ -24,8 +24,8 @@ from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 from jeepney.wrappers import DBusErrorResponse
 
-from app.desktop.hotkey import HotkeyUnavailable
-from app.desktop.hotkey_combo import Combo
+from app.desktop.hotkey.base import HotkeyUnavailable
+from app.desktop.hotkey.combo import Combo
 
 PORTAL = DBusAddress(
     "/org/freedesktop/portal/desktop",

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from app.desktop.watcher import WatcherBackend
+from app.desktop.watch.base import WatcherBackend
 
 BACKENDS = ("x11", "windows", "macos", "sway", "hyprland", "kde", "gnome")
 HOTKEY_NOTE = "Cuecards still works through the search hotkey."
@@ -36,43 +36,43 @@ class Detection:
 
 
 def _x11() -> WatcherBackend:
-    from app.desktop.x11 import X11Watcher
+    from app.desktop.watch.x11 import X11Watcher
 
     return X11Watcher()
 
 
 def _windows() -> WatcherBackend:
-    from app.desktop.windows import WindowsWatcher
+    from app.desktop.watch.windows import WindowsWatcher
 
     return WindowsWatcher()
 
 
 def _macos() -> WatcherBackend:
-    from app.desktop.macos import MacWatcher
+    from app.desktop.watch.macos import MacWatcher
 
     return MacWatcher()
 
 
 def _sway() -> WatcherBackend:
-    from app.desktop.wayland_sway import SwayWatcher
+    from app.desktop.watch.sway import SwayWatcher
 
     return SwayWatcher()
 
 
 def _hyprland() -> WatcherBackend:
-    from app.desktop.wayland_hyprland import HyprlandWatcher
+    from app.desktop.watch.hyprland import HyprlandWatcher
 
     return HyprlandWatcher()
 
 
 def _kde() -> WatcherBackend:
-    from app.desktop.wayland_kde import KWinWatcher
+    from app.desktop.watch.kde import KWinWatcher
 
     return KWinWatcher()
 
 
 def _gnome() -> WatcherBackend:
-    from app.desktop.wayland_gnome import GnomeWatcher
+    from app.desktop.watch.gnome import GnomeWatcher
 
     return GnomeWatcher()
 

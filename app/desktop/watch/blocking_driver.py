@@ -13,7 +13,7 @@ import os
 import select
 from collections.abc import Callable
 
-from app.desktop.watcher import ContextChanged, WatcherBackend, WatcherLost
+from app.desktop.watch.base import ContextChanged, WatcherBackend, WatcherLost
 
 
 class BlockingDriver:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 
 from app.core.context import Context
-from app.desktop import appid
+from app.desktop.watch import appid
 
 EVENTS = ("activated", "title", "fullscreen", "none")
 

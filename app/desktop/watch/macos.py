@@ -32,8 +32,8 @@ import time
 from typing import Any
 
 from app.core.context import Context
-from app.desktop import appid
-from app.desktop.watcher import BackendUnavailable, WatcherBackend, WatchEvent
+from app.desktop.watch import appid
+from app.desktop.watch.base import BackendUnavailable, WatcherBackend, WatchEvent
 
 ACCESSIBILITY_HINT = (
     "Cuecards needs the Accessibility permission to read window titles: System Settings → "

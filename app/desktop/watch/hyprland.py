@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from app.core.context import Context
-from app.desktop import appid
-from app.desktop.watcher import BackendUnavailable, WatcherBackend, WatchEvent
+from app.desktop.watch import appid
+from app.desktop.watch.base import BackendUnavailable, WatcherBackend, WatchEvent
 
 WATCHED_EVENTS = frozenset(
     {"activewindow", "activewindowv2", "windowtitle", "windowtitlev2", "fullscreen", "closewindow"}

@@ -1,7 +1,7 @@
-"""One Cuecards per person on Windows: a `QLocalServer` named pipe (see app.desktop.instance).
+"""One Cuecards per person on Windows: a `QLocalServer` named pipe (see instance.base).
 
 QtNetwork costs the tray about 3 MB, so POSIX systems use a plain Unix socket instead
-(`instance_unix`); Windows has no AF_UNIX in Python, and Qt's named pipes are the right tool.
+(`instance.unix`); Windows has no AF_UNIX in Python, and Qt's named pipes are the right tool.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from app.desktop.instance import (
+from app.desktop.instance.base import (
     COMMANDS,
     CONNECT_MS,
     MAX_LINE,

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QMetaObject, QSocketNotifier, Qt, QTimer
 
-from app.desktop.watcher import WatcherBackend
+from app.desktop.watch.base import WatcherBackend
 
 
 def ensure_qt_app() -> QCoreApplication:

@@ -27,10 +27,10 @@ from pathlib import Path
 from PySide6.QtCore import ClassInfo, QObject, Slot
 from PySide6.QtDBus import QDBusConnection, QDBusMessage
 
-from app.desktop.resources import desktop_resource
-from app.desktop.shell_dbus import ShellDBusWatcher
-from app.desktop.shell_payload import render_kwin_script
-from app.desktop.watcher import BackendUnavailable
+from app.desktop.watch.base import BackendUnavailable
+from app.desktop.watch.resources import desktop_resource
+from app.desktop.watch.shell_dbus import ShellDBusWatcher
+from app.desktop.watch.shell_payload import render_kwin_script
 
 INTERFACE = "org.cuecards.Watcher"
 KWIN_SERVICE = "org.kde.KWin"

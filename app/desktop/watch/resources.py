@@ -9,5 +9,5 @@ from pathlib import Path
 def desktop_resource(*parts: str) -> Path:
     """Path of a file under resources/desktop, in a source checkout or a PyInstaller bundle."""
     bundle = getattr(sys, "_MEIPASS", None)
-    root = Path(bundle) if bundle else Path(__file__).resolve().parents[2]
+    root = Path(bundle) if bundle else Path(__file__).resolve().parents[3]
     return root.joinpath("resources", "desktop", *parts)

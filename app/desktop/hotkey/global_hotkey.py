@@ -13,12 +13,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from app.desktop.hotkey_combo import Combo, ComboError, conflicts, parse_combo, platform_name
+from app.desktop.hotkey.base import HotkeyBackend, HotkeyStatus, HotkeyUnavailable
+from app.desktop.hotkey.combo import Combo, ComboError, conflicts, parse_combo, platform_name
 
 FALLBACK = (
     "add a shortcut in your desktop's keyboard settings that runs `cuecards palette`, "
@@ -26,34 +25,6 @@ FALLBACK = (
 )
 
 FALLBACK_SENTENCE = FALLBACK[0].upper() + FALLBACK[1:] + "."
-
-
-class HotkeyUnavailable(RuntimeError):
-    """The backend cannot listen for the hotkey here; the message says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class HotkeyStatus:
-    """Whether the hotkey reliably opens the palette, a sentence for the tray and `doctor`, and
-    the backend used. A combination the system also uses stays registered but is not ok."""
-
-    ok: bool
-    message: str
-    backend: str = ""
-
-
-class HotkeyBackend(Protocol):
-    """One way of listening for a global key combination."""
-
-    name: str
-
-    def start(self, combo: Combo, emit: Callable[[], None], fail: Callable[[str], None]) -> None:
-        """Listen for `combo` and call `emit` (from any thread) on each press; raise
-        HotkeyUnavailable when it cannot, or call `fail` with a reason if that is only known
-        later."""
-
-    def stop(self) -> None:
-        """Stop listening; safe to call twice."""
 
 
 def is_wayland(environ: Mapping[str, str]) -> bool:
@@ -81,19 +52,19 @@ def choose_backend(
 
 
 def _pynput() -> HotkeyBackend:
-    from app.desktop.hotkey_pynput import PynputHotkey
+    from app.desktop.hotkey.pynput import PynputHotkey
 
     return PynputHotkey()
 
 
 def _carbon() -> HotkeyBackend:
-    from app.desktop.hotkey_macos import CarbonHotkey
+    from app.desktop.hotkey.macos import CarbonHotkey
 
     return CarbonHotkey()
 
 
 def _portal() -> HotkeyBackend:
-    from app.desktop.hotkey_portal import PortalHotkey
+    from app.desktop.hotkey.portal import PortalHotkey
 
     return PortalHotkey()
 
@@ -187,7 +158,7 @@ def probe_hotkey(
         return HotkeyStatus(False, f"{exc}. Until then, {FALLBACK}.")
     name, _ = choose_backend(environ, sys_platform)
     if name == "portal":
-        from app.desktop.hotkey_portal import PortalHotkey
+        from app.desktop.hotkey.portal import PortalHotkey
 
         try:
             version = PortalHotkey().check()

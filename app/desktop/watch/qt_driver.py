@@ -13,7 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
 from app.core.context import Context
-from app.desktop.watcher import ContextChanged, WatcherBackend, WatcherLost
+from app.desktop.watch.base import ContextChanged, WatcherBackend, WatcherLost
 
 
 class QtWatcher(QObject):

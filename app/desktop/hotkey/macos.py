@@ -16,8 +16,8 @@ import ctypes
 import ctypes.util
 from collections.abc import Callable
 
-from app.desktop.hotkey import HotkeyUnavailable
-from app.desktop.hotkey_combo import Combo, ComboError, carbon_hotkey
+from app.desktop.hotkey.base import HotkeyUnavailable
+from app.desktop.hotkey.combo import Combo, ComboError, carbon_hotkey
 
 OSStatus = ctypes.c_int32
 EventTargetRef = ctypes.c_void_p

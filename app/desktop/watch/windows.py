@@ -39,8 +39,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core.context import Context
-from app.desktop import appid
-from app.desktop.watcher import BackendUnavailable, WatcherBackend, WatchEvent
+from app.desktop.watch import appid
+from app.desktop.watch.base import BackendUnavailable, WatcherBackend, WatchEvent
 
 EVENT_SYSTEM_FOREGROUND = 0x0003
 EVENT_OBJECT_LOCATIONCHANGE = 0x800B

@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from app.desktop.hotkey import HotkeyUnavailable
-from app.desktop.hotkey_combo import Combo
+from app.desktop.hotkey.base import HotkeyUnavailable
+from app.desktop.hotkey.combo import Combo
 
 # How long to wait for pynput's listener thread to be ready (it is ready within milliseconds
 # when the display allows listening; it dies at once when it does not).

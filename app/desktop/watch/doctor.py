@@ -14,8 +14,8 @@ import select
 import time
 from typing import Any
 
-from app.desktop.detect import HOTKEY_NOTE, detect
-from app.desktop.watcher import BackendUnavailable, WatcherBackend, WatcherLost
+from app.desktop.watch.base import BackendUnavailable, WatcherBackend, WatcherLost
+from app.desktop.watch.detect import HOTKEY_NOTE, detect
 
 
 def watcher_report(timeout: float = 1.0) -> dict[str, Any]:

@@ -20,9 +20,9 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from app.core.context import Context
-from app.desktop.blocking_driver import BlockingDriver
-from app.desktop.detect import detect
-from app.desktop.watcher import BackendUnavailable, ContextChanged
+from app.desktop.watch.base import BackendUnavailable, ContextChanged
+from app.desktop.watch.blocking_driver import BlockingDriver
+from app.desktop.watch.detect import detect
 
 
 def format_json(context: Context, exe: str | None, when: datetime) -> str:

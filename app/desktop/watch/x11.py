@@ -38,8 +38,8 @@ from Xlib import error as xerror
 from Xlib.protocol import request as xrequest
 
 from app.core.context import Context
-from app.desktop import appid
-from app.desktop.watcher import BackendUnavailable, WatcherBackend, WatchEvent
+from app.desktop.watch import appid
+from app.desktop.watch.base import BackendUnavailable, WatcherBackend, WatchEvent
 
 _ATOMS = (
     "_NET_ACTIVE_WINDOW",

@@ -18,10 +18,10 @@ from __future__ import annotations
 from PySide6.QtCore import SLOT, QObject, Slot
 from PySide6.QtDBus import QDBusConnection, QDBusMessage
 
-from app.desktop.resources import desktop_resource
-from app.desktop.shell_dbus import ShellDBusWatcher
-from app.desktop.shell_payload import context_from_shell_payload
-from app.desktop.watcher import BackendUnavailable
+from app.desktop.watch.base import BackendUnavailable
+from app.desktop.watch.resources import desktop_resource
+from app.desktop.watch.shell_dbus import ShellDBusWatcher
+from app.desktop.watch.shell_payload import context_from_shell_payload
 
 SHELL_SERVICE = "org.gnome.Shell"
 OBJECT_PATH = "/org/cuecards/Shell"

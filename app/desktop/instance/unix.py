@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSocketNotifier
 
-from app.desktop.instance import (
+from app.desktop.instance.base import (
     COMMANDS,
     CONNECT_MS,
     MAX_LINE,

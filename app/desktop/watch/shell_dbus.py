@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from PySide6.QtDBus import QDBusConnection, QDBusMessage
 
-from app.desktop.qt_loop import QtLoopPump, ensure_qt_app
-from app.desktop.shell_payload import context_from_shell_payload
-from app.desktop.watcher import BackendUnavailable, WatcherBackend, WatchEvent
+from app.desktop.watch.base import BackendUnavailable, WatcherBackend, WatchEvent
+from app.desktop.watch.qt_loop import QtLoopPump, ensure_qt_app
+from app.desktop.watch.shell_payload import context_from_shell_payload
 
 
 class ShellDBusWatcher(WatcherBackend):

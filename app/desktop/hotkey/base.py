@@ -1,0 +1,38 @@
+"""What the palette hotkey's facade and its backends share: the backend interface, the error
+a backend raises when it cannot listen, and the status the facade reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from app.desktop.hotkey.combo import Combo
+
+
+class HotkeyUnavailable(RuntimeError):
+    """The backend cannot listen for the hotkey here; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class HotkeyStatus:
+    """Whether the hotkey reliably opens the palette, a sentence for the tray and `doctor`, and
+    the backend used. A combination the system also uses stays registered but is not ok."""
+
+    ok: bool
+    message: str
+    backend: str = ""
+
+
+class HotkeyBackend(Protocol):
+    """One way of listening for a global key combination."""
+
+    name: str
+
+    def start(self, combo: Combo, emit: Callable[[], None], fail: Callable[[str], None]) -> None:
+        """Listen for `combo` and call `emit` (from any thread) on each press; raise
+        HotkeyUnavailable when it cannot, or call `fail` with a reason if that is only known
+        later."""
+
+    def stop(self) -> None:
+        """Stop listening; safe to call twice."""

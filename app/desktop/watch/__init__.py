@@ -1,0 +1,1 @@
+"""The active-window watcher: `base` (interface, events), `detect` (picks a backend), backends."""
