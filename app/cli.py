@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from app import __version__
 
 if TYPE_CHECKING:
-    from app.services import Services
+    from app.store.services import Services
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -32,8 +32,8 @@ class Failure(Exception):
 
 def _services(args: argparse.Namespace, *, demo: bool = True) -> Services:
     from app.paths import data_dir
-    from app.services import Services
     from app.settings import SettingError
+    from app.store.services import Services
 
     try:
         services = Services(data_dir(args.data_dir))
@@ -775,7 +775,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from app.companion import run_companion
 
     def open_services() -> Services:
-        from app.services import Services
+        from app.store.services import Services
 
         return Services(data_dir(args.data_dir))
 

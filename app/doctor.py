@@ -12,7 +12,7 @@ from app import __version__
 from app.desktop.display import display_problem
 
 if TYPE_CHECKING:
-    from app.services import Services
+    from app.store.services import Services
 
 
 @dataclass(frozen=True, slots=True)

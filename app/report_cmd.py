@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from app.core.aggregates import CARD_COUNTS, DayCounts, build_report
-from app.services import Services
 from app.store.reports import day_counts, known_app_ids
+from app.store.services import Services
 from app.sync.upload import Uploader, UploadWaiting, store_secret
 
 CSV_COLUMNS = (
