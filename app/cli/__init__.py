@@ -713,7 +713,7 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from app import report_cmd
+    from app.cli import report as report_cmd
 
     services = _services(args, demo=False)
     try:
@@ -734,7 +734,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from app.doctor import run_checks
+    from app.cli.doctor import run_checks
 
     services = _services(args)
     try:
