@@ -72,7 +72,7 @@ schema: $(STAMP)
 
 ## Regenerate the README's settings table from the typed schema.
 docs: $(STAMP)
-	$(BIN)/python -m app.docs
+	$(BIN)/python -m app.cli.docs
 
 ## Everything built or installed here: the venv, the bundle and package, caches.
 clean:

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from app.desktop.watch.qt_driver import QtWatcher
     from app.pack_refresh import PackRefresh
     from app.palette_controller import SearchPalette
-    from app.services import Services
+    from app.store.services import Services
     from app.store.state import StateStore
     from app.store.usage import UsageLog
     from app.ui.cardview import CardView

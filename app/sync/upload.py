@@ -74,7 +74,7 @@ class PayloadPreview:
 
 
 class ServicesLike(Protocol):
-    """What the preview needs from app.services.Services."""
+    """What the preview needs from app.store.services.Services."""
 
     db: Database
     settings: SettingsView

@@ -116,7 +116,7 @@ def _configure(data: Path) -> None:
 
 def _install_10k(data: Path) -> None:
     """The catalog benchmark's generated pack (about 2 triggers per card, Zipf over apps)."""
-    from app.services import Services
+    from app.store.services import Services
     from tests.bench.bench_catalog import SEED, _Text, make_pack
 
     services = Services(data)

@@ -16,7 +16,7 @@ from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication
 
 from app.palette_controller import PaletteController, SearchPalette
-from app.services import Services
+from app.store.services import Services
 
 
 def main(argv: list[str]) -> int:

@@ -18,8 +18,8 @@ from app.companion import Companion
 from app.core.context import Context
 from app.core.packs import load_pack
 from app.desktop.watch.detect import Detection
-from app.services import Services
 from app.settings import Policy
+from app.store.services import Services
 from app.store.state import StateStore
 from tests.e2e.moment import FAST, LEDGER, MAIL, NOTES, PACK
 

@@ -27,7 +27,7 @@ def test_the_real_child_installs_the_demo_pack(qtbot, tmp_path: Path) -> None:
         assert refresh.start()
         assert not refresh.start()  # one at a time
     assert blocker.args == [[], ""]  # no sources: nothing to report, nothing wrong
-    from app.services import Services
+    from app.store.services import Services
 
     services = Services(tmp_path)
     try:

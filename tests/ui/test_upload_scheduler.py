@@ -22,9 +22,9 @@ import tests.unit.conftest as unit_fixtures
 from app.companion import Companion
 from app.desktop.watch.detect import Detection
 from app.paths import DB_FILE
-from app.services import Services
 from app.settings import Policy
 from app.store.outbox import Outbox
+from app.store.services import Services
 from app.sync.sources import HttpClient
 from app.sync.upload import run_upload
 from app.ui.records import NOT_SENT, SENT_NEXT

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from app.paths import DEMO_PACK_ID
-from app.services import Services
 from app.settings import Policy
+from app.store.services import Services
 
 
 def _ids(services: Services) -> set[str]:
@@ -35,7 +35,7 @@ def test_a_changed_demo_folder_is_pending(tmp_path: Path, monkeypatch) -> None:
     try:
         services.ensure_demo_pack()
         copy = tmp_path / "demo"
-        from app import services as services_module
+        from app.store import services as services_module
 
         shutil.copytree(services_module.demo_pack_dir(), copy)
         monkeypatch.setattr(services_module, "demo_pack_dir", lambda: copy)
@@ -51,7 +51,7 @@ def test_the_pending_check_never_loads_the_pack_models() -> None:
     """The tray asks at every start: pydantic, YAML and Markdown must stay out of it."""
     code = (
         "import sys, tempfile, pathlib\n"
-        "from app.services import Services\n"
+        "from app.store.services import Services\n"
         "from app.settings import Policy\n"
         "s = Services(pathlib.Path(tempfile.mkdtemp()), Policy.empty())\n"
         "s.demo_pack_pending(); s.catalog.matcher()\n"

@@ -7,32 +7,40 @@ JSON for a spreadsheet; `secret` stores the upload secret in the OS keyring.
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import getpass
+import argparse
 import io
 import json
 import sys
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from app.core.aggregates import CARD_COUNTS, DayCounts, build_report
-from app.services import Services
-from app.store.reports import day_counts, known_app_ids
-from app.sync.upload import Uploader, UploadWaiting, store_secret
+from app.cli.common import Failure, open_services
 
-CSV_COLUMNS = (
-    "day", "row", "pack", "card", "app", *CARD_COUNTS, "contexts", "matched", "searches",
-    "zero_results",
-)  # fmt: skip
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from app.core.aggregates import DayCounts
+    from app.store.services import Services
 
 
-class ReportFailure(Exception):
-    """A report command that could not do its job; the message says why (exit code 1)."""
+def cmd_report(args: argparse.Namespace) -> int:
+    services = open_services(args, demo=False)
+    try:
+        if args.report_command == "preview":
+            return preview(services, args.json, sys.stdout, sys.stderr)
+        if args.report_command == "upload":
+            return upload(services, sys.stdout)
+        if args.report_command == "secret":
+            return store(services, sys.stdin)
+        return export(services, args.format, args.days, sys.stdout)
+    finally:
+        services.close()
 
 
 def preview(services: Services, as_json: bool, out: TextIO, err: TextIO) -> int:
     """Print the next payload: exactly its bytes with --json, else a readable summary first."""
+    from app.sync.upload import Uploader
+
     payload, note = Uploader(services.db, services.settings).next_payload()
     print(f"cuecards: {note}", file=err)
     if as_json:
@@ -53,6 +61,8 @@ def preview(services: Services, as_json: bool, out: TextIO, err: TextIO) -> int:
 
 def summary_text(report: dict[str, Any]) -> str:
     """A plain-language summary of one report."""
+    from app.core.aggregates import CARD_COUNTS
+
     lines = [
         f"Report for {report['day']}"
         + (f" (cohort {report['cohort']})" if "cohort" in report else "")
@@ -71,30 +81,36 @@ def summary_text(report: dict[str, Any]) -> str:
 
 
 def upload(services: Services, out: TextIO) -> int:
-    """One delivery attempt now; ReportFailure with the reason when consent is missing or the
-    attempt fails or waits."""
+    """One delivery attempt now; Failure with the reason when consent is missing or the attempt
+    fails or waits."""
+    from app.sync.upload import Uploader
+
     status = Uploader(services.db, services.settings).run_due(now=True)
     if status.state == "off":
-        raise ReportFailure(status.message)
+        raise Failure(status.message)
     if status.state in ("failed", "waiting"):
-        raise ReportFailure(f"{status.message} ({status.pending} report(s) wait in the outbox)")
+        raise Failure(f"{status.message} ({status.pending} report(s) wait in the outbox)")
     print(status.message, file=out)
     return 0
 
 
 def store(services: Services, stdin: TextIO) -> int:
     """Read the upload secret (a token, or key:secret for an LRS) and keep it in the keyring."""
+    import getpass
+
+    from app.sync.upload import UploadWaiting, store_secret
+
     endpoint = str(services.settings.get("upload.endpoint")).strip()
     if not endpoint:
-        raise ReportFailure("upload.endpoint is not set; set it first (or ask your administrator)")
+        raise Failure("upload.endpoint is not set; set it first (or ask your administrator)")
     secret = getpass.getpass(f"Secret for {endpoint}: ") if stdin.isatty() else stdin.readline()
     secret = secret.strip()
     if not secret:
-        raise ReportFailure("no secret given; nothing was stored")
+        raise Failure("no secret given; nothing was stored")
     try:
         store_secret(endpoint, secret)
     except UploadWaiting as exc:
-        raise ReportFailure(str(exc)) from None
+        raise Failure(str(exc)) from None
     print(f"cuecards: the secret for {endpoint} is in the OS keyring", file=sys.stderr)
     return 0
 
@@ -102,6 +118,11 @@ def store(services: Services, stdin: TextIO) -> int:
 def export_days(services: Services, days: int, today: dt.date | None = None) -> list[dict]:
     """The local counts of the last `days` days (today included, newest last), without noise
     and without batch ids: for the person's or a manager's own spreadsheet."""
+    import datetime as dt
+
+    from app.core.aggregates import build_report
+    from app.store.reports import day_counts, known_app_ids
+
     today = today or dt.date.today()
     known = known_app_ids(services.db)
     rows = []
@@ -126,8 +147,16 @@ def export(services: Services, fmt: str, days: int, out: TextIO) -> int:
 
 def csv_text(reports: Iterable[dict]) -> str:
     """The export as CSV: a `card`, `app` or `search` row per item and day."""
+    import csv
+
+    from app.core.aggregates import CARD_COUNTS
+
+    columns = (
+        "day", "row", "pack", "card", "app", *CARD_COUNTS, "contexts", "matched", "searches",
+        "zero_results",
+    )  # fmt: skip
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, CSV_COLUMNS, restval="", lineterminator="\n")
+    writer = csv.DictWriter(buffer, columns, restval="", lineterminator="\n")
     writer.writeheader()
     for report in reports:
         day = report["day"]

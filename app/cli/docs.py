@@ -1,4 +1,4 @@
-"""`python -m app.docs`: rewrite the README's generated sections (the settings table)."""
+"""`python -m app.cli.docs`: rewrite the README's generated sections (the settings table)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from app.settings import markdown_table
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 START, END = "<!-- settings:start -->\n", "<!-- settings:end -->"
 
 

@@ -2,33 +2,50 @@
 
 from __future__ import annotations
 
+import argparse
 import os
-import platform
 import sys
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from app import __version__
-from app.desktop.display import display_problem
+from app.cli.common import EXIT_FAIL, EXIT_OK, open_services, print_json
 
 if TYPE_CHECKING:
-    from app.services import Services
+    from app.store.services import Services
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One line of the report: `ok`, `warn` or `fail`, and what the person should know."""
+class Check(NamedTuple):
+    """One line of the report: `ok`, `warn` or `fail`, and what the person should know.
+
+    A NamedTuple, not a dataclass: the parser imports this module, and `dataclasses` (with
+    `inspect`) should load only in the commands that need it."""
 
     name: str
     status: str
     detail: str
 
     def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+        return self._asdict()
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    services = open_services(args)
+    try:
+        checks = run_checks(services)
+    finally:
+        services.close()
+    if args.json:
+        print_json([c.as_dict() for c in checks], sys.stdout)
+    else:
+        for check in checks:
+            print(f"{check.status:4}  {check.name}: {check.detail}")
+    return EXIT_FAIL if any(c.status == "fail" for c in checks) else EXIT_OK
 
 
 def run_checks(services: Services) -> list[Check]:
     """Every check, in the order a person would fix things."""
+    import platform
+
     checks = [
         Check(
             "version",
@@ -215,6 +232,8 @@ def _login_item(services: Services) -> Check:
 
 
 def _display() -> Check:
+    from app.desktop.display import display_problem
+
     problem = display_problem()
     if problem:
         return Check("display", "warn", problem)
