@@ -1,4 +1,4 @@
-"""`cuecards watch`: print context changes as they happen; the OS side is app.desktop.watch.watch_cmd."""
+"""`cuecards watch`: print context changes as they happen (the OS side: desktop.watch.watch_cmd)."""
 
 from __future__ import annotations
 
