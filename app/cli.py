@@ -475,7 +475,7 @@ def _pack_replay(args: argparse.Namespace, matcher: Any, settings: Any, drafts: 
 
 
 def cmd_pack_build(args: argparse.Namespace) -> int:
-    from app.core.packfiles import size_text
+    from app.core.packrules import size_text
     from app.core.packs import read_manifest
     from app.core.problems import PackError
     from app.sync.cuepack import build_cuepack
