@@ -17,7 +17,9 @@ from PySide6.QtGui import QCursor, QGuiApplication
 from app.core.ranking import CardKey, overdue_cards, palette_search
 from app.desktop.hotkey.base import HotkeyStatus
 from app.desktop.hotkey.global_hotkey import FALLBACK_SENTENCE, GlobalHotkey
-from app.store.catalog import Catalog, ListedCard, ListingIndex, SearchHit
+from app.store.catalog import Catalog
+from app.store.fulltext import SearchHit
+from app.store.listing import ListedCard, ListingIndex
 from app.ui.palette import Palette, PaletteRow
 
 LIMIT = 12

@@ -12,7 +12,7 @@ from app.cli.pack import print_problems
 
 
 def cmd_pack_build(args: argparse.Namespace) -> int:
-    from app.core.packfiles import size_text
+    from app.core.packrules import size_text
     from app.core.packs import read_manifest
     from app.core.problems import PackError
     from app.sync.cuepack import build_cuepack

@@ -20,15 +20,9 @@ from app.core.bodycheck import check_body
 from app.core.explain import explain
 from app.core.frontmatter import FrontMatterError, split_front_matter
 from app.core.model import Card, CardFront, Pack, PackManifest
-from app.core.packfiles import (
-    DEFAULT_LIMITS,
-    MANIFEST,
-    Limits,
-    PackFiles,
-    digest_of,
-    manifest_bytes_only,
-    open_pack_files,
-)
+from app.core.packaccess import digest_of, manifest_bytes_only, open_pack_files
+from app.core.packfiles import PackFiles
+from app.core.packrules import DEFAULT_LIMITS, MANIFEST, Limits
 from app.core.problems import PackError, Problem
 from app.core.yamlsrc import YamlDoc, YamlError, load_yaml
 

@@ -15,7 +15,7 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from app.core.packfiles import DEFAULT_LIMITS
+from app.core.packrules import DEFAULT_LIMITS
 
 MEDIA = "media"
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 # needs 3.43). The catalog keeps the index in step itself, one INSERT … SELECT per pack in
 # rowid order: row triggers would make FTS5 flush its pending data on every card (each
 # trigger runs as a nested statement), which made installs 3-4 times slower. Only
-# store.catalog writes `cards`; `INSERT INTO cards_fts(cards_fts) VALUES ('rebuild')` repairs
+# store.packinstall writes `cards`; `INSERT INTO cards_fts(cards_fts) VALUES ('rebuild')` repairs
 # the index should it ever drift.
 #
 # Prefix indexes for 2 to 5 letters make "the word being typed" one doclist read; longer

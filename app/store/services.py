@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.core.packfiles import DEFAULT_LIMITS, digest_of
+from app.core.packaccess import digest_of
+from app.core.packrules import DEFAULT_LIMITS
 from app.paths import DB_FILE, DEMO_PACK_ID, demo_pack_dir
 from app.settings import Policy, Settings
 from app.store.catalog import Catalog

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from app.core.model import PackManifest
 from app.core.problems import PackError, Problem
-from app.store.catalog import PackInfo
+from app.store.cardrecords import PackInfo
 from app.store.syncstate import Origin
 from app.sync.signing import verify_cuepack
 

@@ -28,7 +28,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.core.packfiles import DEFAULT_LIMITS, MANIFEST, Limits, classify, open_pack_files
+from app.core.packaccess import open_pack_files
+from app.core.packrules import DEFAULT_LIMITS, MANIFEST, Limits, classify
 from app.core.packs import load_pack, read_manifest
 from app.core.problems import PackError, Problem
 

@@ -24,7 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from app.core.packfiles import DEFAULT_LIMITS, Limits
+from app.core.packrules import DEFAULT_LIMITS, Limits
 from app.core.problems import PackError, Problem
 from app.sync.cuepack import (
     MANIFEST_JSON,

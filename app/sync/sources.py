@@ -34,8 +34,8 @@ from typing import Literal
 
 from app import __version__
 from app.core.model import PACK_ID, SEMVER
-from app.core.packfiles import MANIFEST, MIB, size_text
-from app.store.catalog import compare_versions
+from app.core.packrules import MANIFEST, MIB, size_text
+from app.store.packinstall import compare_versions
 
 DEFAULT_TIMEOUT = 30.0
 # A whole download may take this many timeouts before it is abandoned (a slow drip).

@@ -29,8 +29,10 @@ from app.core.packs import load_pack, pack_digest, read_manifest
 from app.core.problems import PackError, Problem
 from app.paths import DB_FILE
 from app.settings import Settings
-from app.store.catalog import Catalog, PackInfo, compare_versions
+from app.store.cardrecords import PackInfo
+from app.store.catalog import Catalog
 from app.store.db import Database, open_database
+from app.store.packinstall import compare_versions
 from app.store.syncstate import Origin, PackResult, SourceResult, SyncState, utc_now
 from app.sync.admission import check_owner, verify_for_install
 from app.sync.cuepack import build_cuepack

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from app.core.context import Context
-from app.store import catalog as catalog_module
-from app.store.catalog import Catalog, compare_versions
+from app.store import packinstall as packinstall_module
+from app.store.catalog import Catalog
 from app.store.db import open_database
+from app.store.packinstall import compare_versions
 from tests.unit.factories import make_card, make_pack
 
 EXCEL = {"excel": ["excel", "com.microsoft.excel", "libreoffice-calc"]}
@@ -218,7 +219,7 @@ def test_a_failed_update_leaves_the_old_version_intact(
     catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     catalog.install(_finance())
-    real_rows = catalog_module._trigger_rows
+    real_rows = packinstall_module._trigger_rows
 
     def failing_rows(pack, rowids):
         for number, row in enumerate(real_rows(pack, rowids)):
@@ -226,7 +227,7 @@ def test_a_failed_update_leaves_the_old_version_intact(
                 raise OSError("disk went away half-way")
             yield row
 
-    monkeypatch.setattr(catalog_module, "_trigger_rows", failing_rows)
+    monkeypatch.setattr(packinstall_module, "_trigger_rows", failing_rows)
     newer = _finance("2.0.0", refresh_summary="New text that must not appear.")
     with pytest.raises(OSError, match="half-way"):
         catalog.install(newer)

@@ -20,8 +20,9 @@ from app.core.ranking import (
     vote_factor,
 )
 from app.paths import demo_pack_dir
-from app.store.catalog import Catalog, SearchHit
+from app.store.catalog import Catalog
 from app.store.db import open_database
+from app.store.fulltext import SearchHit
 
 DEMO = "cuecards.demo"
 

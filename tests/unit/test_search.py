@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from app.core.model import Card
 from app.store import fulltext
-from app.store.catalog import Catalog, SearchHit
+from app.store.catalog import Catalog
 from app.store.db import open_database
+from app.store.fulltext import SearchHit
 from app.store.search import LARGE_CATALOG, MAX_TOKENS, parse_query
 from tests.unit.factories import make_card, make_pack
 
