@@ -38,13 +38,13 @@ if TYPE_CHECKING:
     from app.desktop.instance import SingleInstance
     from app.desktop.qt_driver import QtWatcher
     from app.pack_refresh import PackRefresh
-    from app.palette_controller import SearchPalette
     from app.services import Services
     from app.store.state import StateStore
     from app.store.usage import UsageLog
+    from app.tray.palette_controller import SearchPalette
+    from app.tray.upload_scheduler import UploadScheduler
     from app.ui.cardview import CardView
     from app.ui.popup import Popup, PopupContent
-    from app.upload_scheduler import UploadScheduler
 
 NO_TRAY = (
     "cuecards: this desktop has no system tray; showing a small Cuecards window instead "
@@ -227,7 +227,7 @@ class Companion(QObject):
 
     def _start_search(self) -> None:
         """The search palette and its global hotkey; a hotkey that cannot work is told."""
-        from app.palette_controller import PaletteController, SearchPalette
+        from app.tray.palette_controller import PaletteController, SearchPalette
 
         assert self.services is not None and self.store is not None
         controller = PaletteController(
@@ -246,7 +246,7 @@ class Companion(QObject):
     def _start_uploads(self) -> None:
         """Daily anonymised reports on a worker thread, only with consent (upload_scheduler)."""
         from app.paths import DB_FILE
-        from app.upload_scheduler import UploadScheduler
+        from app.tray.upload_scheduler import UploadScheduler
 
         assert self.services is not None
         db_path = self.services.data_dir / DB_FILE
@@ -655,8 +655,8 @@ class Companion(QObject):
     def open_records(self) -> None:
         """What is kept about the person, from the log itself."""
         from app.store.usage import KINDS
+        from app.tray.upload_scheduler import upload_summary
         from app.ui.records import RecordsWindow
-        from app.upload_scheduler import upload_summary
 
         assert self.usage is not None and self.services is not None
         window = self._windows.get("records") or RecordsWindow()

@@ -27,8 +27,7 @@ from app.settings import Policy
 from app.store.outbox import Outbox
 from app.sync.sources import HttpClient
 from app.sync.upload import run_upload
-from app.ui.records import NOT_SENT, SENT_NEXT
-from app.upload_scheduler import (
+from app.tray.upload_scheduler import (
     AFTER_MIDNIGHT,
     MIDNIGHT_SPREAD,
     WAITING_RETRY,
@@ -37,6 +36,7 @@ from app.upload_scheduler import (
     next_delay,
     seconds_to_next_day,
 )
+from app.ui.records import NOT_SENT, SENT_NEXT
 from tests.unit.conftest import Tls
 from tests.unit.upload_helpers import TOKEN, Collector, fill_usage
 
@@ -133,7 +133,7 @@ def test_without_consent_the_app_never_loads_the_upload_code(tmp_path: Path) -> 
     """Off by default: the tray app runs its daily note of the day without app.sync."""
     probe = (
         "import sys, pathlib; from app.settings import Settings, Policy;"
-        "from app.upload_scheduler import upload_run;"
+        "from app.tray.upload_scheduler import upload_run;"
         "d = pathlib.Path(sys.argv[1]); d.mkdir();"
         "run = upload_run(d / 'cuecards.db', Settings(d, Policy.empty()));"
         "print(run.state, any(m.startswith('app.sync') for m in sys.modules))"
