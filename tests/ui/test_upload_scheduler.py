@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QApplication
 from pytest_httpserver import HTTPServer
 
 import tests.unit.conftest as unit_fixtures
-from app.companion import Companion
 from app.desktop.detect import Detection
 from app.paths import DB_FILE
 from app.services import Services
@@ -27,6 +26,7 @@ from app.settings import Policy
 from app.store.outbox import Outbox
 from app.sync.sources import HttpClient
 from app.sync.upload import run_upload
+from app.tray.companion import Companion
 from app.tray.upload_scheduler import (
     AFTER_MIDNIGHT,
     MIDNIGHT_SPREAD,
@@ -168,7 +168,7 @@ def companion(qtbot, services: tuple[Services, Collector], monkeypatch) -> Itera
     comp.start()
     yield comp
     comp.shutdown()
-    for widget in [comp.popup, comp.cardview, *comp._windows.values()]:
+    for widget in [comp.moment.popup, comp.windows.cardview, *comp.windows.kept.values()]:
         if widget is not None:
             widget.close()
             widget.deleteLater()
@@ -191,7 +191,7 @@ def test_the_records_window_shows_the_bytes_report_preview_json_prints(
 ) -> None:
     assert companion.uploads is not None and companion.uploads.timer.isActive()
     companion.menu.records_requested.emit()
-    records = companion._windows["records"]
+    records = companion.windows.kept["records"]
     assert records.payload_label.text() == SENT_NEXT
     assert f"the queued report for {YESTERDAY}" in records.payload_note.text()
     shown = records.payload_text().encode("utf-8")
@@ -207,7 +207,7 @@ def test_with_uploads_off_the_records_window_says_why_nothing_is_sent(
     companion.change_setting(FakeDialog(), "upload.enabled", False)
     assert not companion.uploads.timer.isActive()  # no upload is planned any more
     companion.menu.records_requested.emit()
-    records = companion._windows["records"]
+    records = companion.windows.kept["records"]
     assert records.payload_label.text() == NOT_SENT
     assert "you have not turned them on" in records.payload_note.text()
     assert "Uploads are off" in records.summary.text()
