@@ -29,7 +29,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if instance.try_handoff("show"):
         print_err("Cuecards is already running; it was asked to show its tray icon")
         return EXIT_OK
-    from app.companion import run_companion
+    from app.tray.companion import run_companion
 
     def open_services() -> Services:
         from app.store.services import Services

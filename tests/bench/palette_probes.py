@@ -17,9 +17,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from app.core.ranking import palette_search
-from app.palette_controller import LIMIT, PaletteController
 from app.store.catalog import Catalog
 from app.store.db import open_database
+from app.tray.palette_controller import LIMIT, PaletteController
 
 
 class PaintStamp(QObject):

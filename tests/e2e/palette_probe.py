@@ -15,8 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication
 
-from app.palette_controller import PaletteController, SearchPalette
 from app.store.services import Services
+from app.tray.palette_controller import PaletteController, SearchPalette
 
 
 def main(argv: list[str]) -> int:

@@ -14,13 +14,13 @@ from PySide6.QtCore import QEvent, QUrl
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication
 
-from app.companion import Companion
 from app.core.context import Context
 from app.core.packs import load_pack
 from app.desktop.watch.detect import Detection
 from app.settings import Policy
 from app.store.services import Services
 from app.store.state import StateStore
+from app.tray.companion import Companion
 from tests.e2e.moment import FAST, LEDGER, MAIL, NOTES, PACK
 
 
@@ -68,7 +68,7 @@ def companion(qtbot, tmp_path: Path, clock: Clock, monkeypatch) -> Iterator[Comp
     comp.start()
     yield comp
     comp.shutdown()  # quit() would also end the test's event loops (QCoreApplication.exit)
-    for widget in [comp.popup, comp.cardview, *comp._windows.values()]:
+    for widget in [comp.moment.popup, comp.windows.cardview, *comp.windows.kept.values()]:
         if widget is not None:
             widget.close()
             widget.deleteLater()
@@ -83,16 +83,16 @@ def kinds(comp: Companion) -> list[str]:
 
 
 def popup_title(comp: Companion) -> str | None:
-    popup = comp.popup
+    popup = comp.moment.popup
     return popup.windowTitle() if popup is not None and popup.isVisible() else None
 
 
 def test_a_window_with_a_card_pops_it_and_the_log_keeps_app_ids_only(companion: Companion):
-    companion.on_context(window(LEDGER, "Budget.xlsx"))
+    companion.moment.on_context(window(LEDGER, "Budget.xlsx"))
     assert popup_title(companion) == LEDGER.popup
     assert kinds(companion) == ["context", "matched", "shown"]
     assert {e.app for e in companion.usage.events()} == {LEDGER.app}
-    companion.on_context(Context(app="keepassxc", title="Passwords", backend="test", pid=1))
+    companion.moment.on_context(Context(app="keepassxc", title="Passwords", backend="test", pid=1))
     assert popup_title(companion) is None  # the card was about the window left behind
     assert companion.usage.events(1)[0].app == "other"
     state, _ = StateStore(companion.services.db).load()
@@ -102,18 +102,20 @@ def test_a_window_with_a_card_pops_it_and_the_log_keeps_app_ids_only(companion: 
 def test_a_context_row_is_a_switch_between_apps_not_a_title_change(
     companion: Companion,
 ) -> None:
-    companion.on_context(window(LEDGER, "Budget.xlsx"))
-    companion.on_context(window(LEDGER, "Budget (2).xlsx"))
+    companion.moment.on_context(window(LEDGER, "Budget.xlsx"))
+    companion.moment.on_context(window(LEDGER, "Budget (2).xlsx"))
     for title in ("Passwords", "Bank statement.pdf"):  # two apps no pack knows
-        companion.on_context(Context(app=title.split()[0].lower(), title=title, backend="t"))
-    companion.on_context(window(NOTES))
+        companion.moment.on_context(Context(app=title.split()[0].lower(), title=title, backend="t"))
+    companion.moment.on_context(window(NOTES))
     apps = [e.app for e in reversed(companion.usage.events()) if e.kind == "context"]
     assert apps == [LEDGER.app, "other", NOTES.app]
 
 
 def test_cuecards_own_windows_are_not_a_context(companion: Companion) -> None:
-    companion.on_context(Context(app="e2e-ledger", title="x", backend="test", pid=os.getpid()))
-    companion.on_context(Context(app="cuecards", title="Cuecards card: x", backend="test"))
+    companion.moment.on_context(
+        Context(app="e2e-ledger", title="x", backend="test", pid=os.getpid())
+    )
+    companion.moment.on_context(Context(app="cuecards", title="Cuecards card: x", backend="test"))
     assert kinds(companion) == []
     assert popup_title(companion) is None
 
@@ -125,14 +127,14 @@ def test_a_dwell_arms_one_timer_and_the_card_shows_when_it_fires(
     # The test pack's triggers say dwell 0s; a card without one waits for the default.
     companion.services.catalog.install(_pack_without_dwell(companion.services.data_dir))
     companion._install_matcher(companion.services.catalog.matcher())
-    companion.on_context(window(NOTES))
+    companion.moment.on_context(window(NOTES))
     assert popup_title(companion) is None
-    assert companion._retry.isActive() and companion._retry.isSingleShot()
-    assert 2900 <= companion._retry.interval() <= 3000
+    assert companion.moment._retry.isActive() and companion.moment._retry.isSingleShot()
+    assert 2900 <= companion.moment._retry.interval() <= 3000
     clock.now += 3
-    companion._retry.timeout.emit()  # what Qt does when the interval has passed
+    companion.moment._retry.timeout.emit()  # what Qt does when the interval has passed
     assert popup_title(companion) == NOTES.popup
-    assert not companion._retry.isActive()
+    assert not companion.moment._retry.isActive()
 
 
 def _pack_without_dwell(data_dir: Path):  # noqa: ANN202
@@ -148,10 +150,10 @@ def _pack_without_dwell(data_dir: Path):  # noqa: ANN202
 
 
 def test_dont_show_again_is_saved_and_holds_for_new_windows(companion: Companion) -> None:
-    companion.on_context(window(NOTES, "one"))
-    companion.popup.action.emit("e2e.moment", "notes-link", "never")  # the button's signal
-    companion.on_context(window(LEDGER))
-    companion.on_context(window(NOTES, "two"))
+    companion.moment.on_context(window(NOTES, "one"))
+    companion.moment.popup.action.emit("e2e.moment", "notes-link", "never")  # the button's signal
+    companion.moment.on_context(window(LEDGER))
+    companion.moment.on_context(window(NOTES, "two"))
     assert popup_title(companion) is None
     assert "never" in kinds(companion)
     state, _ = StateStore(companion.services.db).load()
@@ -164,9 +166,9 @@ def test_snooze_from_the_menu_quiets_popups_and_resume_brings_the_card(
     companion.menu.snooze_requested.emit(3600)
     assert companion.menu.resume_action.isVisible()
     assert companion.menu.resume_action.text().startswith("Snoozed until ")
-    companion.on_context(window(MAIL))
+    companion.moment.on_context(window(MAIL))
     assert popup_title(companion) is None
-    assert companion._retry.isActive()  # one timer, at the snooze's end
+    assert companion.moment._retry.isActive()  # one timer, at the snooze's end
     companion.menu.resume_requested.emit()
     assert popup_title(companion) == MAIL.popup
     assert not companion.menu.resume_action.isVisible()
@@ -174,12 +176,12 @@ def test_snooze_from_the_menu_quiets_popups_and_resume_brings_the_card(
 
 
 def test_never_in_this_app_mutes_the_app_in_front(companion: Companion) -> None:
-    companion.on_context(window(LEDGER, "one"))
+    companion.moment.on_context(window(LEDGER, "one"))
     assert companion.menu.current_app() == LEDGER.app
     companion.menu.mute_current_app_requested.emit()
     assert popup_title(companion) is None
-    companion.on_context(window(NOTES))
-    companion.on_context(window(LEDGER, "two"))
+    companion.moment.on_context(window(NOTES))
+    companion.moment.on_context(window(LEDGER, "two"))
     assert popup_title(companion) is None
     assert "muted" in companion.menu.current_app()
     state, _ = StateStore(companion.services.db).load()
@@ -195,16 +197,16 @@ def test_a_refused_setting_is_shown_in_the_dialog_and_a_pacing_change_applies_at
     assert "above the maximum" in dialog.errors[0][1]
     companion.change_setting(dialog, "pacing.max_per_hour", "0")
     assert companion.pacer.config.max_per_hour == 0
-    companion.on_context(window(LEDGER))
+    companion.moment.on_context(window(LEDGER))
     assert popup_title(companion) is None
 
 
 def test_open_from_the_popup_shows_the_card_view_and_its_votes_are_kept(
     companion: Companion,
 ) -> None:
-    companion.on_context(window(LEDGER))
-    companion.popup.action.emit("e2e.moment", "ledger-totals", "open")
-    view = companion.cardview
+    companion.moment.on_context(window(LEDGER))
+    companion.moment.popup.action.emit("e2e.moment", "ledger-totals", "open")
+    view = companion.windows.cardview
     assert view is not None and view.windowTitle() == f"Cuecards card: {LEDGER.title}"
     view.feedback.emit("e2e.moment", "ledger-totals", "helpful")
     assert kinds(companion)[-2:] == ["opened", "helpful"]
@@ -212,13 +214,13 @@ def test_open_from_the_popup_shows_the_card_view_and_its_votes_are_kept(
 
 
 def test_recent_and_records_windows_show_what_the_log_holds(companion: Companion) -> None:
-    companion.on_context(window(LEDGER, "Budget.xlsx"))
-    companion.popup.action.emit("e2e.moment", "ledger-totals", "unhelpful")
+    companion.moment.on_context(window(LEDGER, "Budget.xlsx"))
+    companion.moment.popup.action.emit("e2e.moment", "ledger-totals", "unhelpful")
     companion.menu.recent_requested.emit()
-    recent = companion._windows["recent"]
+    recent = companion.windows.kept["recent"]
     assert [row[1:] for row in recent.row_texts()][0][0] == LEDGER.title
     companion.menu.records_requested.emit()
-    records = companion._windows["records"]
+    records = companion.windows.kept["records"]
     texts = [" ".join(row) for row in records.event_texts()]
     assert any("unhelpful" in t and LEDGER.app in t for t in texts)
     assert not any("Budget.xlsx" in t for t in texts)
@@ -249,15 +251,15 @@ def test_a_sync_in_a_child_process_installs_a_newer_pack_and_rebuilds_the_matche
         encoding="utf-8",
     )
     companion.change_setting(FakeDialog(), "packs.sources", str(source))
-    assert companion._sync_timer.isActive()  # the first sync waits a random moment
-    with qtbot.waitSignal(companion._sync_done, timeout=30_000):
-        companion._start_sync()
+    assert companion.pack_sync._sync_timer.isActive()  # the first sync waits a random moment
+    with qtbot.waitSignal(companion.pack_sync._sync_done, timeout=30_000):
+        companion.pack_sync.start_sync()
     assert any("1.2.0" in label for label in companion.menu.pack_labels())
     # the pack loader ran in the child, never in this process's tray
-    assert companion._refresh is not None and not companion._refresh.running
-    companion.on_context(Context(app="e2e-calendar", title="x", backend="test", pid=7))
+    assert companion.pack_sync._refresh is not None and not companion.pack_sync._refresh.running
+    companion.moment.on_context(Context(app="e2e-calendar", title="x", backend="test", pid=7))
     assert popup_title(companion) == "Cuecards: Invite from the calendar"
-    assert companion._sync_timer.isActive()  # and the next sync is scheduled
+    assert companion.pack_sync._sync_timer.isActive()  # and the next sync is scheduled
 
 
 def test_a_card_from_a_cuepack_shows_its_image(companion: Companion, tmp_path: Path) -> None:
@@ -271,8 +273,8 @@ def test_a_card_from_a_cuepack_shows_its_image(companion: Companion, tmp_path: P
     loaded = load_pack(cuepack)
     assert loaded.pack is not None, loaded.errors
     companion.services.catalog.install(loaded.pack)
-    companion.open_card("acme.finance", "pivot-refresh")
-    view = companion.cardview
+    companion.windows.open_card("acme.finance", "pivot-refresh")
+    view = companion.windows.cardview
     assert view is not None and view.browser.media_dir is not None
     shown = view.browser.loadResource(
         QTextDocument.ResourceType.ImageResource.value, QUrl("media/pivot.png")

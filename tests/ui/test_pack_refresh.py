@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.pack_refresh import PackRefresh, packs_changed, parse_outcome
+from app.tray.pack_sync import PackRefresh, packs_changed, parse_outcome
 
 
 def test_results_with_an_installed_pack_count_as_a_change() -> None:

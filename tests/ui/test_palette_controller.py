@@ -13,10 +13,10 @@ from pytestqt.qtbot import QtBot
 
 from app.core.packs import load_pack
 from app.desktop.hotkey.global_hotkey import GlobalHotkey
-from app.palette_controller import PaletteController, SearchPalette
 from app.paths import demo_pack_dir
 from app.store.catalog import Catalog
 from app.store.db import open_database
+from app.tray.palette_controller import PaletteController, SearchPalette
 from tests.ui.test_hotkey import FakeBackend
 from tests.ui.test_palette import OFFSCREEN_LIMITS
 

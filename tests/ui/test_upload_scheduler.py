@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QApplication
 from pytest_httpserver import HTTPServer
 
 import tests.unit.conftest as unit_fixtures
-from app.companion import Companion
 from app.desktop.watch.detect import Detection
 from app.paths import DB_FILE
 from app.settings import Policy
@@ -27,8 +26,8 @@ from app.store.outbox import Outbox
 from app.store.services import Services
 from app.sync.sources import HttpClient
 from app.sync.upload import run_upload
-from app.ui.records import NOT_SENT, SENT_NEXT
-from app.upload_scheduler import (
+from app.tray.companion import Companion
+from app.tray.upload_scheduler import (
     AFTER_MIDNIGHT,
     MIDNIGHT_SPREAD,
     WAITING_RETRY,
@@ -37,6 +36,7 @@ from app.upload_scheduler import (
     next_delay,
     seconds_to_next_day,
 )
+from app.ui.records import NOT_SENT, SENT_NEXT
 from tests.unit.conftest import Tls
 from tests.unit.upload_helpers import TOKEN, Collector, fill_usage
 
@@ -133,7 +133,7 @@ def test_without_consent_the_app_never_loads_the_upload_code(tmp_path: Path) -> 
     """Off by default: the tray app runs its daily note of the day without app.sync."""
     probe = (
         "import sys, pathlib; from app.settings import Settings, Policy;"
-        "from app.upload_scheduler import upload_run;"
+        "from app.tray.upload_scheduler import upload_run;"
         "d = pathlib.Path(sys.argv[1]); d.mkdir();"
         "run = upload_run(d / 'cuecards.db', Settings(d, Policy.empty()));"
         "print(run.state, any(m.startswith('app.sync') for m in sys.modules))"
@@ -168,7 +168,7 @@ def companion(qtbot, services: tuple[Services, Collector], monkeypatch) -> Itera
     comp.start()
     yield comp
     comp.shutdown()
-    for widget in [comp.popup, comp.cardview, *comp._windows.values()]:
+    for widget in [comp.moment.popup, comp.windows.cardview, *comp.windows.kept.values()]:
         if widget is not None:
             widget.close()
             widget.deleteLater()
@@ -191,7 +191,7 @@ def test_the_records_window_shows_the_bytes_report_preview_json_prints(
 ) -> None:
     assert companion.uploads is not None and companion.uploads.timer.isActive()
     companion.menu.records_requested.emit()
-    records = companion._windows["records"]
+    records = companion.windows.kept["records"]
     assert records.payload_label.text() == SENT_NEXT
     assert f"the queued report for {YESTERDAY}" in records.payload_note.text()
     shown = records.payload_text().encode("utf-8")
@@ -207,7 +207,7 @@ def test_with_uploads_off_the_records_window_says_why_nothing_is_sent(
     companion.change_setting(FakeDialog(), "upload.enabled", False)
     assert not companion.uploads.timer.isActive()  # no upload is planned any more
     companion.menu.records_requested.emit()
-    records = companion._windows["records"]
+    records = companion.windows.kept["records"]
     assert records.payload_label.text() == NOT_SENT
     assert "you have not turned them on" in records.payload_note.text()
     assert "Uploads are off" in records.summary.text()

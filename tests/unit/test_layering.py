@@ -17,7 +17,7 @@ PURE_BANNED = (
     "app.desktop",
     "app.ui",
     "app.sync",
-    "app.companion",
+    "app.tray",
 )
 UI_BANNED = ("sqlite3", "sqlite_utils", "app.store", "urllib", "http", "socket", "requests")
 

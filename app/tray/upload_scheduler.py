@@ -21,14 +21,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from app.core.consent import SettingsView, consent
+from app.tray.timers import MAX_TIMER_MS, single_shot
 
 if TYPE_CHECKING:
     from app.sync.upload import PayloadPreview, ServicesLike
 
-MAX_TIMER_MS = 2**31 - 1
 # The daily run waits this long after midnight, plus a random share of the spread, so an
 # organisation's computers do not all call the collector at 00:00.
 AFTER_MIDNIGHT = 300.0
@@ -119,9 +119,7 @@ class UploadScheduler(QObject):
         self.running = False
         self._again = False
         self._stopped = False
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.timeout.connect(self.run_now)
+        self.timer = single_shot(self, self.run_now)
         self._done.connect(self._finished)
 
     def start(self) -> None:

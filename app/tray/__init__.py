@@ -1,0 +1,1 @@
+"""The running tray application: moment pipeline, windows, schedulers, palette controller."""
