@@ -18,8 +18,25 @@ PURE_BANNED = (
     "app.ui",
     "app.sync",
     "app.tray",
+    "app.cli",
+    "app.server",
+    "app.insights",
 )
-UI_BANNED = ("sqlite3", "sqlite_utils", "app.store", "urllib", "http", "socket", "requests")
+UI_BANNED = (
+    "sqlite3",
+    "sqlite_utils",
+    "app.store",
+    "urllib",
+    "http",
+    "socket",
+    "requests",
+    "app.tray",
+    "app.cli",
+    "app.sync",
+    "app.server",
+    "app.insights",
+)
+TRAY_BANNED = ("app.server", "app.insights", "app.cli")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -49,6 +66,10 @@ def test_core_and_store_stay_free_of_qt_and_os(package: str) -> None:
 
 def test_ui_never_opens_the_database_or_network() -> None:
     assert offenders("ui", UI_BANNED) == []
+
+
+def test_the_tray_never_loads_the_collector_the_report_or_the_cli() -> None:
+    assert offenders("tray", TRAY_BANNED) == []
 
 
 def test_the_checker_sees_a_banned_import(tmp_path: Path) -> None:
