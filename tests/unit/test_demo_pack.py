@@ -73,7 +73,7 @@ def test_manifest_names_the_demo_pack(manifest: PackManifest) -> None:
         "Cuecards",
     )
     assert manifest.description
-    assert 8 <= len(manifest.skills) <= 15
+    assert 8 <= len(manifest.skills) <= 25  # a small skills framework, not a taxonomy
     assert manifest.id == DEMO_PACK_ID  # what the tray's cheap "is the demo current?" asks
 
 
@@ -134,7 +134,11 @@ def test_card_is_complete_and_consistent(path: Path, manifest: PackManifest) -> 
     assert front.skills, f"{where}: skills: name at least one skill"
     skills = {s.id for s in manifest.skills}
     assert set(front.skills) <= skills, f"{where}: skills not declared in pack.yaml"
-    assert front.triggers, f"{where}: triggers: name at least one app"
+    if any(skill.startswith("os.") for skill in front.skills):
+        # Operating-system cards are found by search and never pop up over one app.
+        assert not front.triggers, f"{where}: an os.* card has no triggers"
+    else:
+        assert front.triggers, f"{where}: triggers: name at least one app"
     for trigger in front.triggers:
         assert trigger.app in manifest.apps, f"{where}: trigger app {trigger.app!r} not an alias"
         if trigger.title is not None:

@@ -157,7 +157,7 @@ def test_a_query_nothing_matches_finds_nothing(catalog: Catalog) -> None:
 def test_demo_cards_overdue_after_their_review_period(catalog: Catalog) -> None:
     cards = catalog.cards(DEMO)
     assert overdue_cards(cards, dt.date(2026, 11, 21)) == frozenset()
-    later = overdue_cards(cards, dt.date(2027, 6, 1))
+    later = overdue_cards(cards, dt.date(2027, 7, 1))
     assert (DEMO, "excel-refresh-all") in later
     assert len(later) == len(cards)
 
