@@ -171,6 +171,16 @@ def test_a_combination_another_client_grabbed_is_reported_taken(x_session: XSess
     native.stop()  # free again once the other client let go
 
 
+def test_a_key_this_keyboard_lacks_is_said_and_not_left_to_pynput(x_session: XSession) -> None:
+    hotkey = GlobalHotkey(sys_platform="linux")
+    status = hotkey.register("<ctrl>+<alt>+<f20>", lambda: None)  # Xvfb's keymap has no F20
+    hotkey.unregister()
+    assert (status.ok, status.backend) == (False, "xgrabkey")
+    assert status.message.startswith(
+        "Ctrl+Alt+F20 cannot be registered (xgrabkey: the keyboard layout has no F20 key)."
+    )
+
+
 def test_unregister_then_register_another_combination(
     x_session: XSession, native: Native, qtbot: QtBot
 ) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtCore import QByteArray
 from pytestqt.qtbot import QtBot
 
 from app.desktop.hotkey import global_hotkey
-from app.desktop.hotkey.base import HotkeyTaken, HotkeyUnavailable
+from app.desktop.hotkey.base import HotkeyTaken, HotkeyUnavailable, NotOnKeyboard
 from app.desktop.hotkey.combo import Combo
 from app.desktop.hotkey.global_hotkey import GlobalHotkey, probe_hotkey
 from app.desktop.hotkey.windows import MSG, WM_HOTKEY, hotkey_filter
@@ -188,6 +188,19 @@ def test_a_taken_system_shortcut_says_what_holds_it(backends: dict[str, FakeBack
         "Alt+Space is taken by another program: on this system it opens the window menu "
         "(GNOME, KDE); choose another in Settings (hotkey.palette)."
     )
+
+
+def test_a_key_the_keyboard_lacks_is_not_handed_to_pynput(
+    backends: dict[str, FakeBackend],
+) -> None:
+    native = backends["xgrabkey"]
+    native.refuse, native.error = "the keyboard layout has no F20 key", NotOnKeyboard
+    status = GlobalHotkey(environ=X11, sys_platform="linux").register("<ctrl>+<f20>", print)
+    assert not status.ok
+    assert status.message.startswith(
+        "Ctrl+F20 cannot be registered (xgrabkey: the keyboard layout has no F20 key). Add a"
+    )
+    assert backends["pynput"].combo is None
 
 
 def test_native_only_never_starts_pynput(backends: dict[str, FakeBackend]) -> None:

@@ -19,6 +19,11 @@ class HotkeyTaken(HotkeyUnavailable):
     different backend would not help, so the facade does not fall back)."""
 
 
+class NotOnKeyboard(HotkeyUnavailable):
+    """This keyboard cannot type the combination (no such key, no Super modifier): another
+    backend would not help either, so the facade does not fall back."""
+
+
 @dataclass(frozen=True, slots=True)
 class HotkeyStatus:
     """Whether the hotkey reliably opens the palette, a sentence for the tray and `doctor`, the

@@ -18,7 +18,13 @@ from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QObject, Signal
 
-from app.desktop.hotkey.base import HotkeyBackend, HotkeyStatus, HotkeyTaken, HotkeyUnavailable
+from app.desktop.hotkey.base import (
+    HotkeyBackend,
+    HotkeyStatus,
+    HotkeyTaken,
+    HotkeyUnavailable,
+    NotOnKeyboard,
+)
 from app.desktop.hotkey.choose import (
     NO_DISPLAY,
     PREFERENCES,
@@ -137,6 +143,7 @@ class GlobalHotkey(QObject):
                 return HotkeyStatus(False, f"No global hotkey: {NO_DISPLAY}. {FALLBACK_SENTENCE}")
             candidates = [(name, FACTORIES[name]) for name in names]
         skipped: list[str] = []
+        started: tuple[str, HotkeyBackend] | None = None
         for name, factory in candidates:
             try:
                 backend = factory(self._environ)
@@ -145,11 +152,15 @@ class GlobalHotkey(QObject):
                 return HotkeyStatus(False, taken(label, self._clash(combo)), name, taken=True)
             except (HotkeyUnavailable, ImportError, OSError) as exc:
                 skipped.append(f"{name}: {exc}")
+                if isinstance(exc, NotOnKeyboard):
+                    break  # no other backend can type it either
                 continue
+            started = name, backend
             break
-        else:
+        if started is None:
             message = f"{label} cannot be registered ({'; '.join(skipped)}). {FALLBACK_SENTENCE}"
             return HotkeyStatus(False, message, candidates[0][0])
+        name, backend = started
         self._backend = backend
         self._on_press = on_press
         self.pressed.connect(on_press)

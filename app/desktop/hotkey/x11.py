@@ -33,7 +33,7 @@ from Xlib import error as xerror
 from Xlib.protocol import display as xprotocol
 from Xlib.protocol import request as xrequest
 
-from app.desktop.hotkey.base import HotkeyTaken, HotkeyUnavailable
+from app.desktop.hotkey.base import HotkeyTaken, HotkeyUnavailable, NotOnKeyboard
 from app.desktop.hotkey.combo import Combo, keysym_name
 from app.desktop.hotkey.x11_keys import grab_masks, keycodes_for, read_modifiers
 
@@ -123,7 +123,7 @@ class X11GrabHotkey:
         keysym = XK.string_to_keysym(keysym_name(combo.key))
         keycodes = keycodes_for(keysym, keymap, first) if keysym else []
         if not keycodes:
-            raise HotkeyUnavailable(f"the keyboard layout has no {combo.label()} key")
+            raise NotOnKeyboard(f"the keyboard layout has no {Combo((), combo.key).label()} key")
         modifiers = read_modifiers(modmap, lambda code: keymap[code - first])
         masks = grab_masks(modifiers.mask(combo), modifiers.locks)
         return frozenset((code, mask) for code in keycodes for mask in masks)

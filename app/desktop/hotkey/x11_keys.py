@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from Xlib import XK, X
 
-from app.desktop.hotkey.base import HotkeyUnavailable
+from app.desktop.hotkey.base import NotOnKeyboard
 from app.desktop.hotkey.combo import Combo
 
 # Rows of the modifier mapping: Shift, Lock, Control, Mod1 … Mod5; row i is the bit 1 << i.
@@ -33,14 +33,14 @@ class XModifiers:
     scroll_lock: int
 
     def mask(self, combo: Combo) -> int:
-        """The modifier mask of `combo`; HotkeyUnavailable when the keyboard mapping has no
+        """The modifier mask of `combo`; NotOnKeyboard when the keyboard mapping has no
         modifier for one of its keys (a layout without Super, say)."""
         bits = {"ctrl": X.ControlMask, "shift": X.ShiftMask, "alt": self.alt, "cmd": self.cmd}
         mask = 0
         for modifier in combo.modifiers:
             if not bits[modifier]:
                 name = "Alt" if modifier == "alt" else "Super"
-                raise HotkeyUnavailable(f"no modifier carries the {name} key on this keyboard")
+                raise NotOnKeyboard(f"no modifier carries the {name} key on this keyboard")
             mask |= bits[modifier]
         return mask
 

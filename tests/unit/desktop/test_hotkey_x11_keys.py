@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from Xlib import XK, X
 
-from app.desktop.hotkey.base import HotkeyUnavailable
+from app.desktop.hotkey.base import NotOnKeyboard
 from app.desktop.hotkey.combo import NAMED_KEYS, Combo, keysym_name, parse_combo
 from app.desktop.hotkey.x11_keys import XModifiers, grab_masks, keycodes_for, read_modifiers
 
@@ -63,7 +63,7 @@ def test_a_combination_becomes_its_modifier_mask() -> None:
 
 def test_a_keyboard_without_super_says_so() -> None:
     mods = read_modifiers(modmap(mod1=[64]), keysyms_of)
-    with pytest.raises(HotkeyUnavailable, match="no modifier carries the Super key"):
+    with pytest.raises(NotOnKeyboard, match="no modifier carries the Super key"):
         mods.mask(parse_combo("<cmd>+<shift>+k"))
 
 
