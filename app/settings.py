@@ -100,6 +100,15 @@ SCHEMA: tuple[Setting, ...] = (
         "Global hotkey that opens the search palette (pynput syntax).",
     ),
     _s(
+        "hotkey.backend",
+        "auto",
+        "How the hotkey is heard on X11 and Windows. pynput listens to every key pressed in "
+        "every application to find the combination; native backends (XGrabKey, RegisterHotKey) "
+        "receive only the combination; auto uses native, and pynput only where native is "
+        "unavailable. macOS always uses Carbon, Wayland the desktop portal.",
+        choices=("auto", "native", "pynput"),
+    ),
+    _s(
         "packs.demo", True, "Install the bundled demo pack (useful until your team's packs arrive)."
     ),
     _s("packs.sources", [], "Pack sources: folders, or https URLs of a .cuepack or an index."),

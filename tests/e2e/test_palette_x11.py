@@ -2,7 +2,7 @@
 keyboard focus, typing finds the card, Enter asks for it, Esc gives the focus back.
 
 The palette runs in tests/e2e/palette_probe.py (the palette, its controller and the real
-pynput hotkey over the demo pack, as the companion wires them); xdotool plays the person.
+XGrabKey hotkey over the demo pack, as the companion wires them); xdotool plays the person.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def test_hotkey_type_enter_opens_the_first_result(probe: tuple[XSession, Probe])
     session, running = probe
     assert running.status == {
         "ok": True,
-        "message": "Ctrl+Alt+Space opens the search palette (pynput).",
+        "message": "Ctrl+Alt+Space opens the search palette (xgrabkey).",
     }
     session.tool("xdotool", "key", "ctrl+alt+space")
     palette = _palette(session)

@@ -14,14 +14,28 @@ class HotkeyUnavailable(RuntimeError):
     """The backend cannot listen for the hotkey here; the message says why."""
 
 
+class HotkeyTaken(HotkeyUnavailable):
+    """Another program already holds the combination: the person must choose another one (a
+    different backend would not help, so the facade does not fall back)."""
+
+
+class NotOnKeyboard(HotkeyUnavailable):
+    """This keyboard cannot type the combination (no such key, no Super modifier): another
+    backend would not help either, so the facade does not fall back."""
+
+
 @dataclass(frozen=True, slots=True)
 class HotkeyStatus:
-    """Whether the hotkey reliably opens the palette, a sentence for the tray and `doctor`, and
-    the backend used. A combination the system also uses stays registered but is not ok."""
+    """Whether the hotkey reliably opens the palette, a sentence for the tray and `doctor`, the
+    backend used and which keys it observes (privacy: "only Ctrl+Alt+Space" or "every key…").
+    A combination the system also uses stays registered but is not ok; `taken`: another
+    program holds it, so only another combination helps."""
 
     ok: bool
     message: str
     backend: str = ""
+    observes: str = ""
+    taken: bool = False
 
 
 class HotkeyBackend(Protocol):

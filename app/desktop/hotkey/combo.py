@@ -1,6 +1,7 @@
 """Hotkey combinations: parsing the `hotkey.palette` setting, spotting the desktop's own
 shortcuts it would collide with, and writing it in each backend's notation (pynput, the XDG
-shortcuts spec used by the GlobalShortcuts portal, Carbon key codes and modifier bits).
+shortcuts spec used by the GlobalShortcuts portal, X keysym names, Carbon key codes and modifier
+bits; the Windows virtual-key codes live beside their backend, in `windows.py`).
 
 Pure Python, no OS calls: every backend and `cuecards doctor` share one reading of the setting.
 """
@@ -64,7 +65,7 @@ class Combo:
     def xdg_trigger(self) -> str:
         """The XDG shortcuts-spec trigger for the GlobalShortcuts portal: `CTRL+ALT+space`."""
         names = {"ctrl": "CTRL", "alt": "ALT", "shift": "SHIFT", "cmd": "LOGO"}
-        return "+".join([*(names[m] for m in self.modifiers), _XKB_KEYSYMS.get(self.key, self.key)])
+        return "+".join([*(names[m] for m in self.modifiers), keysym_name(self.key)])
 
 
 def parse_combo(text: str, setting: str = "hotkey.palette") -> Combo:
@@ -201,6 +202,13 @@ _XKB_KEYSYMS = {
     "\\": "backslash",
     **{f"f{n}": f"F{n}" for n in range(1, 21)},
 }
+
+
+def keysym_name(key: str) -> str:
+    """The X keysym name of one of our keys (`Return`, `F1`, `slash`, `a`), for XGrabKey and
+    the portal's XDG trigger."""
+    return _XKB_KEYSYMS.get(key, key)
+
 
 # Carbon (macOS) virtual key codes (Events.h, kVK_*) for an ANSI keyboard.
 CARBON_KEYCODES: dict[str, int] = {

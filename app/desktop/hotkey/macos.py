@@ -16,7 +16,7 @@ import ctypes
 import ctypes.util
 from collections.abc import Callable
 
-from app.desktop.hotkey.base import HotkeyUnavailable
+from app.desktop.hotkey.base import HotkeyTaken, HotkeyUnavailable
 from app.desktop.hotkey.combo import Combo, ComboError, carbon_hotkey
 
 OSStatus = ctypes.c_int32
@@ -118,7 +118,7 @@ class CarbonHotkey:
             lib.RemoveEventHandler(self._handler)
             self._handler = EventHandlerRef()
             if status == EVENT_HOT_KEY_EXISTS_ERR:
-                raise HotkeyUnavailable("another application already uses this combination")
+                raise HotkeyTaken("another application already uses this combination")
             raise HotkeyUnavailable(f"RegisterEventHotKey failed (OSStatus {status})")
 
     def stop(self) -> None:

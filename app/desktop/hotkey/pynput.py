@@ -1,4 +1,6 @@
-"""The palette hotkey on X11 and Windows through pynput's GlobalHotKeys.
+"""The fallback palette hotkey on X11 and Windows: pynput's GlobalHotKeys, used only where
+the native backend is unavailable or `hotkey.backend` says `pynput`. It receives every key
+pressed in any application to find the combination.
 
 pynput listens on its own thread (X11 RECORD, or a Windows low-level keyboard hook); its
 callback only calls `emit`, which emits a Qt signal, so everything else runs on the Qt thread.
