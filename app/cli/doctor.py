@@ -208,9 +208,18 @@ def _watcher() -> Check:
 def _hotkey(services: Services) -> Check:
     """Whether `hotkey.palette` can be registered here (and does not clash with the system)."""
     from app.desktop.hotkey.global_hotkey import probe_hotkey
+    from app.desktop.instance.channel import open_instance
 
-    status = probe_hotkey(str(services.settings.get("hotkey.palette")))
-    return Check("hotkey", "ok" if status.ok else "warn", status.message)
+    settings = services.settings
+    status = probe_hotkey(
+        str(settings.get("hotkey.palette")),
+        preference=str(settings.get("hotkey.backend")),
+        tray_running=open_instance(services.data_dir).try_handoff("ping"),
+    )
+    detail = status.message
+    if status.observes:
+        detail += f" It observes {status.observes}."
+    return Check("hotkey", "ok" if status.ok else "warn", detail)
 
 
 def _login_item(services: Services) -> Check:

@@ -220,7 +220,11 @@ class Companion(QObject):
         controller.palette.ensurePolished()
         controller.palette.winId()  # the first hotkey press costs no more than the next
         self.search = SearchPalette(
-            controller, self.moment.app_in_front, area=screen_area, parent=self
+            controller,
+            self.moment.app_in_front,
+            area=screen_area,
+            preference=str(self.services.settings.get("hotkey.backend")),
+            parent=self,
         )
         self.search.card_requested.connect(self._open_from_search)
         self.search.hotkey_problem.connect(self.tell)
@@ -282,8 +286,10 @@ class Companion(QObject):
             self.uploads.setting_changed(key)
         elif key == "ui.autostart":
             self._sync_login_item(lambda message: dialog.show_error(key, message), changed=True)
-        elif key == "hotkey.palette" and self.search is not None:
-            status = self.search.start(str(value))
+        elif key in ("hotkey.palette", "hotkey.backend") and self.search is not None:
+            settings = self.services.settings
+            self.search.hotkey.preference = str(settings.get("hotkey.backend"))
+            status = self.search.start(str(settings.get("hotkey.palette")))
             if not status.ok:
                 dialog.show_error(key, status.message)
 
@@ -304,7 +310,8 @@ class Companion(QObject):
             self.search.show()
 
     def on_command(self, command: str) -> None:
-        """`cuecards run` again → say where Cuecards is; `cuecards palette` → search."""
+        """`cuecards run` again → say where Cuecards is; `cuecards palette` → search; a `ping`
+        (doctor asking whether a tray runs here) needs no more than the confirmation."""
         if command == "palette":
             self.open_search()
         elif command == "show":

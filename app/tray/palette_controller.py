@@ -201,13 +201,14 @@ class SearchPalette(QObject):
         current_app: Callable[[], str | None],
         hotkey: GlobalHotkey | None = None,
         area: Callable[[], QRect] | None = None,
+        preference: str = "auto",
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.current_app = current_app
         self.area = area if area is not None else _active_area
-        self.hotkey = hotkey if hotkey is not None else GlobalHotkey(self)
+        self.hotkey = hotkey if hotkey is not None else GlobalHotkey(self, preference=preference)
         self.status: HotkeyStatus | None = None
         controller.card_requested.connect(self.card_requested)
         self.hotkey.failed.connect(self._late_failure)

@@ -255,8 +255,29 @@ def test_doctor_reports_the_hotkey_on_x11(x_session: XSession, tmp_path) -> None
     assert checks["hotkey"] == {
         "name": "hotkey",
         "status": "ok",
-        "detail": "Ctrl+Alt+Space opens the search palette (xgrabkey).",
+        "detail": "Ctrl+Alt+Space opens the search palette (xgrabkey)."
+        " It observes only Ctrl+Alt+Space.",
     }
+
+
+def test_doctor_says_the_pynput_backend_observes_every_key(x_session: XSession, tmp_path) -> None:
+    env = {**x_session.env(), "PYTHONPATH": str(REPO)}
+    run = [sys.executable, "-m", "app", "--data-dir", str(tmp_path)]
+    subprocess.run(
+        [*run, "config", "set", "hotkey.backend", "pynput"],
+        env=env,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    result = subprocess.run(
+        [*run, "doctor", "--json"], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    checks = {check["name"]: check for check in json.loads(result.stdout)}
+    assert checks["hotkey"]["status"] == "ok"
+    assert checks["hotkey"]["detail"].endswith(
+        "(pynput). It observes every key pressed in any application."
+    )
 
 
 def test_doctor_warns_about_a_hotkey_that_cannot_work(x_session: XSession, tmp_path) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-COMMANDS = ("show", "palette")
+COMMANDS = ("show", "palette", "ping")  # ping: is a tray running here? (doctor asks)
 CONNECT_MS = 1000
 REPLY_MS = 3000
 MAX_LINE = 64
