@@ -17,6 +17,15 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 HERE = Path(__file__).resolve().parent
 
 
+@pytest.fixture(autouse=True)
+def _no_real_display(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Widget tests never reach a real display, even when an e2e session fixture has set
+    DISPLAY for the whole run: a hotkey or watcher they build must not grab keys on it."""
+    if HERE in Path(str(request.node.fspath)).resolve().parents:
+        monkeypatch.delenv("DISPLAY", raising=False)
+        monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in Path(str(item.fspath)).resolve().parents:
