@@ -28,6 +28,7 @@ from tests.e2e.installed import BUILD, Installed, installed_package
 from tests.e2e.xsession import XSession, missing_tools
 
 METRICS = ("dist_bundle_mb", "dist_deb_mb", "dist_startup_tray_s")
+X_TOOLS = ("trayer", "dpkg-deb")  # an X session, and these tools
 REPO = Path(__file__).resolve().parents[2]
 STARTS, QUICK_STARTS = 5, 1
 
@@ -66,7 +67,7 @@ def _start(session: XSession, observer: Observer, command: list[str], env: dict[
 
 
 def run(quick: bool = False) -> Iterator[dict]:
-    missing = missing_tools(("trayer", "dpkg-deb"))
+    missing = missing_tools(X_TOOLS)
     if missing:
         raise BenchError(f"tools missing: {', '.join(missing)} (sh tests/system-deps.sh)")
     starts = QUICK_STARTS if quick else STARTS

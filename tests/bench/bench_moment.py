@@ -45,6 +45,7 @@ METRICS = (
     "rss_10k_after_search_mb",
     "idle_cpu_60s",
 )
+X_TOOLS = ("trayer",)  # an X session, and these tools
 REPO = Path(__file__).resolve().parents[2]
 BARE_POPUP = "Cuecards: bare"
 PALETTE = "Cuecards search"
@@ -376,7 +377,7 @@ def _measure(session: XSession, observer: Observer, data: Path, sizes: Sizes) ->
 
 
 def run(quick: bool = False) -> Iterator[dict]:
-    missing = missing_tools(("trayer",))
+    missing = missing_tools(X_TOOLS)
     if missing:
         raise BenchError(f"X tools missing: {', '.join(missing)} (sh tests/system-deps.sh)")
     sizes = QUICK if quick else FULL

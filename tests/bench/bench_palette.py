@@ -46,6 +46,7 @@ METRICS = (
     "palette_keystroke_to_paint_p95_ms",
     "hotkey_to_palette_visible_p50_ms",
 )
+X_TOOLS = ()  # an X session, and these tools
 REPO = Path(__file__).resolve().parents[2]
 PACK_CARDS, QUICK_PACK_CARDS = 10_000, 200  # five packs of these
 QUERIES, QUICK_QUERIES = 600, 60
@@ -223,7 +224,7 @@ def _bare_presses(session: XSession, observer: Observer, presses: int) -> list[f
 
 
 def _bench_hotkey(db: Path, presses: int) -> Iterator[dict]:
-    missing = missing_tools()
+    missing = missing_tools(X_TOOLS)
     if missing:
         raise BenchError(f"X tools missing: {', '.join(missing)} (sh tests/system-deps.sh)")
     data = db.parent / "app"
