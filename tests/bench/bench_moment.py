@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.bench.bench_watcher import _cpu_ns, _wakeups
+from tests.bench.bench_watcher import _tasks, task_delta
 from tests.bench.common import BenchError, metric, percentile, require
 from tests.e2e.apps import start_app, stop_app, wait_for
 from tests.e2e.moment import window_titled
@@ -357,18 +357,21 @@ def _measure(session: XSession, observer: Observer, data: Path, sizes: Sizes) ->
             before_search_mb=round(rss, 1),
             cards=sizes.cards,
         )
-        before = _cpu_seconds(proc.pid), _cpu_ns(proc.pid), _wakeups(proc.pid)
+        before = _cpu_seconds(proc.pid), _tasks(proc.pid)
         time.sleep(sizes.idle_seconds)
         require(proc.poll() is None, "the app exited during the idle window")
         used = _cpu_seconds(proc.pid) - before[0]
+        threads = task_delta(before[1], _tasks(proc.pid))
         yield metric(
             "idle_cpu_60s",
             used,
             "CPU-s",
             0.05,
             seconds=sizes.idle_seconds,
-            sched_ms=round((_cpu_ns(proc.pid) - before[1]) / 1e6, 3),
-            wakeups=_wakeups(proc.pid) - before[2],
+            sched_ms=round(threads["ns"] / 1e6, 3),
+            wakeups=threads["wakeups"],
+            threads_started=threads["threads_started"],
+            threads_ended=threads["threads_ended"],
         )
     finally:
         code, _, err = stop_app(proc)

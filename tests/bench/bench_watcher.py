@@ -104,30 +104,40 @@ def _cpu_ticks(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
-def _cpu_ns(pid: int) -> int:
-    """Nanoseconds on CPU, summed over the process's threads (/proc/<pid>/task/*/schedstat)."""
-    total = 0
+def _tasks(pid: int) -> dict[str, tuple[int, int]]:
+    """Per thread: nanoseconds on CPU (/proc/<pid>/task/*/schedstat) and context switches,
+    i.e. wake-ups (voluntary + involuntary, from each thread's status)."""
+    found: dict[str, tuple[int, int]] = {}
     for task in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{task}/schedstat") as fh:
-                total += int(fh.read().split()[0])
-        except (OSError, ValueError):
-            continue
-    return total
-
-
-def _wakeups(pid: int) -> int:
-    """Context switches (times the process was put to sleep or preempted), all threads."""
-    total = 0
-    for task in os.listdir(f"/proc/{pid}/task"):
-        try:
+                ns = int(fh.read().split()[0])
+            switches = 0
             with open(f"/proc/{pid}/task/{task}/status") as fh:
                 for line in fh:
                     if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                        total += int(line.split()[1])
-        except OSError:
-            continue
-    return total
+                        switches += int(line.split()[1])
+        except (OSError, ValueError):
+            continue  # the thread ended meanwhile
+        found[task] = (ns, switches)
+    return found
+
+
+def task_delta(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> dict:
+    """CPU ns and wake-ups between two `_tasks` readings, over the threads alive at the end
+    (a thread started meanwhile counts whole). A thread that ended meanwhile took its counts
+    with it: `threads_ended` says the figures are then a lower bound."""
+    ns = wakeups = 0
+    for task, (end_ns, end_switches) in after.items():
+        start_ns, start_switches = before.get(task, (0, 0))
+        ns += end_ns - start_ns
+        wakeups += end_switches - start_switches
+    return {
+        "ns": ns,
+        "wakeups": wakeups,
+        "threads_started": len(after.keys() - before.keys()),
+        "threads_ended": len(before.keys() - after.keys()),
+    }
 
 
 def _latency(session: XSession, switches: int) -> tuple[list[float], list[float]]:
@@ -186,16 +196,18 @@ def _idle_cpu(session: XSession, seconds: float) -> dict[str, float]:
         for reader in readers.values():
             reader.wait_for(lambda r: True)  # started and reported once
         time.sleep(1.0)  # let start-up work (imports, first round trips) finish
-        sample = {n: (_cpu_ticks(p.pid), _cpu_ns(p.pid), _wakeups(p.pid)) for n, p in procs.items()}
+        sample = {n: (_cpu_ticks(p.pid), _tasks(p.pid)) for n, p in procs.items()}
         time.sleep(seconds)
         result: dict[str, float] = {}
         for name, proc in procs.items():
             # An exited process uses no CPU: that would be a perfect figure, and a false one.
             require(proc.poll() is None, f"the {name} process exited during the idle window")
-            ticks, ns, wakeups = sample[name]
+            ticks, tasks = sample[name]
             result[f"{name}_s"] = _cpu_ticks(proc.pid) - ticks
-            result[f"{name}_ns"] = _cpu_ns(proc.pid) - ns
-            result[f"{name}_wakeups"] = _wakeups(proc.pid) - wakeups
+            delta = task_delta(tasks, _tasks(proc.pid))
+            result[f"{name}_ns"] = delta["ns"]
+            result[f"{name}_wakeups"] = delta["wakeups"]
+            result[f"{name}_threads_ended"] = delta["threads_ended"]
         return result
     finally:
         for proc in procs.values():
@@ -243,6 +255,7 @@ def run(quick: bool = False) -> Iterator[dict]:
         window_s=idle_seconds,
         sched_cpu_ms=round(idle["watch_ns"] / 1e6, 3),
         wakeups=idle["watch_wakeups"],
+        threads_ended=idle["watch_threads_ended"],
         qt_driver_cpu_s=round(idle["qt_s"], 4),
         qt_driver_sched_cpu_ms=round(idle["qt_ns"] / 1e6, 3),
         qt_driver_wakeups=idle["qt_wakeups"],
@@ -258,5 +271,6 @@ def run(quick: bool = False) -> Iterator[dict]:
         window_s=idle_seconds,
         sched_cpu_ms=round(idle["poll_ns"] / 1e6, 3),
         wakeups=idle["poll_wakeups"],
+        threads_ended=idle["poll_threads_ended"],
         poll_to_watch_ratio=ratio,
     )
