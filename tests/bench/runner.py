@@ -92,7 +92,7 @@ def run_group(package: ModuleType, group: str, quick: bool, out: TextIO, err: Te
                 continue
             seen.add(row["metric"])
             outcome.rows.append(row)
-            print(json.dumps(row, ensure_ascii=False), file=out, flush=True)
+            print(json.dumps(row), file=out, flush=True)
     except Exception as exc:  # a broken group is reported, the others still run
         print(f"bench {group} failed:", file=err)
         traceback.print_exc(file=err)
