@@ -4,7 +4,8 @@
 
 The bundle is `dist/cuecards/`; it is rebuilt only when `app/`, `resources/`, the spec,
 `pyproject.toml`, PyInstaller or Python changed (the key is in `build/bundle.key`). The
-package is `dist/cuecards_<version>_<arch>.deb`, built with `dpkg-deb`: the bundle under
+package is `dist/cuecards_<version>_<arch>.deb`, rebuilt only when the bundle or the package's
+own files changed (`build/deb.key`), built with `dpkg-deb`: the bundle under
 `/opt/cuecards`, `/usr/bin/cuecards`, the menu entry, hicolor icons, the example policy in
 `/etc/cuecards/`, a system-wide autostart entry, and `Depends` found from what the bundle's
 binaries link against (`ldd`, then `dpkg -S`), so the X and Qt libraries come from Debian.
@@ -26,6 +27,9 @@ DIST = ROOT / "dist"
 BUILD = ROOT / "build"
 BUNDLE = DIST / "cuecards"
 KEY_FILE = BUILD / "bundle.key"
+DEB_KEY_FILE = BUILD / "deb.key"
+# What the .deb holds beside the bundle (app/ and resources/ are in the bundle's key).
+DEB_SOURCES = ("installer/build.py", "installer/linux", "installer/policy.example.toml", "LICENSE")
 SPEC = ROOT / "installer" / "cuecards.spec"
 LINUX = ROOT / "installer" / "linux"
 ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256)
@@ -210,16 +214,35 @@ def stage_deb(bundle: Path, root: Path) -> None:
             path.chmod(0o755 if executable else 0o644)
 
 
-def build_deb(bundle: Path) -> Path:
-    """dist/cuecards_<version>_<arch>.deb from the bundle."""
+def deb_key() -> str:
+    """A hash of what the .deb is made from: the bundle's key and the package's own files."""
+    digest = hashlib.sha256(KEY_FILE.read_text().encode())
+    for name in DEB_SOURCES:
+        path = ROOT / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(ROOT)).encode() + b"\0")
+            digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def build_deb(bundle: Path, force: bool = False) -> Path:
+    """dist/cuecards_<version>_<arch>.deb from the bundle, unless it is current."""
     from app import __version__
 
+    key = deb_key()
+    arch = _architecture()
+    out = DIST / f"cuecards_{__version__}_{arch}.deb"
+    current = out.is_file() and DEB_KEY_FILE.is_file() and DEB_KEY_FILE.read_text().strip() == key
+    if current and not force:
+        print(f"build: package is current ({out})", file=sys.stderr)
+        return out
+    DEB_KEY_FILE.unlink(missing_ok=True)
     started = time.monotonic()
     root = BUILD / "deb" / "root"
     stage_deb(bundle, root)
     depends = packages_of(linked_system_libraries(root / "opt" / "cuecards"))
     size_kb = sum(p.lstat().st_size for p in root.rglob("*") if not p.is_dir()) // 1024
-    arch = _architecture()
     debian = root / "DEBIAN"
     debian.mkdir()
     (debian / "control").write_text(_control(__version__, arch, depends, size_kb))
@@ -233,7 +256,6 @@ def build_deb(bundle: Path) -> Path:
     (debian / "md5sums").write_text("".join(sums))
     for path in debian.iterdir():
         path.chmod(0o644)
-    out = DIST / f"cuecards_{__version__}_{arch}.deb"
     done = subprocess.run(
         ["dpkg-deb", "--root-owner-group", "-Zzstd", "-z9", "--build", str(root), str(out)],
         capture_output=True,
@@ -241,6 +263,7 @@ def build_deb(bundle: Path) -> Path:
     )
     if done.returncode != 0:
         raise BuildError(f"dpkg-deb failed: {done.stderr.strip()}")
+    DEB_KEY_FILE.write_text(key + "\n")
     print(f"build: package in {time.monotonic() - started:.0f} s: {out}", file=sys.stderr)
     return out
 
@@ -248,14 +271,14 @@ def build_deb(bundle: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bundle-only", action="store_true", help="skip the .deb")
-    parser.add_argument("--force", action="store_true", help="rebuild the bundle")
+    parser.add_argument("--force", action="store_true", help="rebuild the bundle and the package")
     args = parser.parse_args(argv)
     try:
         bundle = build_bundle(force=args.force)
         if not args.bundle_only and sys.platform.startswith("linux"):
             if shutil.which("dpkg-deb") is None:
                 raise BuildError("dpkg-deb is missing: the .deb is built on Debian or Ubuntu")
-            print(build_deb(bundle))
+            print(build_deb(bundle, force=args.force))
         else:
             print(bundle)
     except BuildError as exc:

@@ -1,1 +1,2 @@
-"""Benchmarks for `make bench`: each `bench_*.py` module has `run()` yielding metric dicts."""
+"""Benchmarks for `make bench`: each `bench_*.py` module declares `METRICS` and has `run(quick)`
+yielding metric dicts; `runner.py` runs them and judges each figure against its budget."""

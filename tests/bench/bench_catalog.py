@@ -11,6 +11,7 @@ import random
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.context import Context
@@ -18,9 +19,34 @@ from app.core.matcher import Matcher, TriggerEntry
 from app.core.model import Card, CardFront, Pack, PackManifest, Trigger
 from app.store.catalog import Catalog
 from app.store.db import open_database
-from tests.bench.common import metric, percentile
+from tests.bench.common import metric, percentile, require
 
+METRICS = (
+    "search_p95_ms",
+    "open_db_50k_ms",
+    "match_p95_ms",
+    "install_10k_s",
+    "reinstall_unchanged_10k_s",
+)
 SEED = 20240601
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much of everything: the full bench, or `QUICK` (the figures' names stay)."""
+
+    pack_cards: int = 10_000  # five packs of these for search; one for match and install
+    queries: int = 2000
+    warm_queries: int = 100
+    boosted_queries: int = 1000
+    triggers: int = 20_000
+    contexts: int = 3000
+    warm_contexts: int = 300
+    reinstalls: int = 20
+
+
+FULL = Sizes()
+QUICK = Sizes(400, 200, 20, 100, 800, 300, 30, 3)
 # Real words among the generated ones, so prefixes such as "piv" have something to find.
 DOMAIN_WORDS = (  # noqa: SIM905
     "pivot refresh table excel formula vlookup chart filter macro invoice ledger budget "
@@ -151,23 +177,26 @@ def _queries(text: _Text, pack: Pack, n: int) -> list[str]:
     return queries
 
 
-def _bench_search(directory: Path, text: _Text) -> Iterator[dict]:
+def _bench_search(directory: Path, text: _Text, sizes: Sizes) -> Iterator[dict]:
     path = directory / "search.db"
     db, _ = open_database(path)
     catalog = Catalog(db)
-    packs = [make_pack(text, f"bench.p{i}", 10_000) for i in range(5)]
+    packs = [make_pack(text, f"bench.p{i}", sizes.pack_cards) for i in range(5)]
     for pack in packs:
-        catalog.install(pack)
+        require(catalog.install(pack).status == "installed", f"{pack.manifest.id} not installed")
     db.close()
+    cards = sum(len(p.cards) for p in packs)
     started = time.perf_counter()
     db, _ = open_database(path)  # includes the read-only integrity check of every page
     open_s = time.perf_counter() - started
     catalog = Catalog(db)
+    found = sum(p.card_count for p in catalog.packs())
+    require(found == cards, f"the reopened catalog holds {found} cards, not {cards}")
     started = time.perf_counter()
     catalog.search("zzzzqx")  # loads the typo vocabulary once
     vocabulary_s = time.perf_counter() - started
-    queries = _queries(text, packs[0], 2000)
-    for query in queries[:100]:
+    queries = _queries(text, packs[0], sizes.queries)
+    for query in queries[: sizes.warm_queries]:
         catalog.search(query)
     samples, cpu, empty = [], [], 0
     for query in queries:
@@ -176,12 +205,17 @@ def _bench_search(directory: Path, text: _Text) -> Iterator[dict]:
         samples.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - started_cpu) * 1000)
         empty += not hits
-    boosted, boosted_cpu = [], []
-    for query in queries[:1000]:
+    # Every query is a word, words or a prefix of a card's title, or a typo of one: a search
+    # that finds nothing for most of them is broken, however fast.
+    require(empty <= len(queries) // 4, f"{empty} of {len(queries)} searches found nothing")
+    boosted, boosted_cpu, boosted_empty = [], [], 0
+    for query in queries[: sizes.boosted_queries]:
         started, started_cpu = time.perf_counter(), time.process_time()
-        catalog.search(query, app="libreoffice-calc")
+        hits = catalog.search(query, app="libreoffice-calc")
         boosted.append((time.perf_counter() - started) * 1000)
         boosted_cpu.append((time.process_time() - started_cpu) * 1000)
+        boosted_empty += not hits
+    require(boosted_empty <= len(boosted) // 4, f"{boosted_empty} boosted searches found nothing")
     yield metric(
         "search_p95_ms",
         percentile(samples, 95),
@@ -193,7 +227,7 @@ def _bench_search(directory: Path, text: _Text) -> Iterator[dict]:
         cpu_p95_ms=round(percentile(cpu, 95), 3),
         app_boost_p95_ms=round(percentile(boosted, 95), 3),
         app_boost_cpu_p95_ms=round(percentile(boosted_cpu, 95), 3),
-        cards=sum(len(p.cards) for p in packs),
+        cards=cards,
         queries=len(queries),
         zero_hit_queries=empty,
         vocabulary_load_s=round(vocabulary_s, 3),
@@ -203,14 +237,15 @@ def _bench_search(directory: Path, text: _Text) -> Iterator[dict]:
         open_s * 1000,
         "ms",
         None,
+        info="opening the search database with its integrity check, for the start-up figures",
         file_mb=round(sum(p.stat().st_size for p in directory.glob("search.db*")) / 1e6, 1),
     )
     db.close()
 
 
-def _bench_match(text: _Text) -> Iterator[dict]:
+def _bench_match(text: _Text, sizes: Sizes) -> Iterator[dict]:
     rng = text.rng
-    pack = make_pack(text, "bench.match", 10_000)
+    pack = make_pack(text, "bench.match", sizes.pack_cards)
     entries = [
         TriggerEntry(
             card.pack,
@@ -226,30 +261,36 @@ def _bench_match(text: _Text) -> Iterator[dict]:
         for card in pack.cards
         for index, trigger in enumerate(card.front.triggers)
     ]
-    while len(entries) < 20_000:
+    while len(entries) < sizes.triggers:
         entries.append(entries[rng.randrange(len(entries))])
-    entries = entries[:20_000]
+    entries = entries[: sizes.triggers]
     started = time.perf_counter()
     matcher = Matcher(entries, pack.manifest.apps)
     build_s = time.perf_counter() - started
     started = time.perf_counter()
-    matcher.match(Context(app="excel", title="Budget.xlsx - Excel"))  # builds excel's RE2 sets
+    first = matcher.match(Context(app="excel", title="Budget.xlsx - Excel"))  # builds RE2 sets
     first_excel_ms = (time.perf_counter() - started) * 1000
+    require(first, "no card matched an Excel window, yet a fifth of all triggers are Excel's")
     app_ids = [i for ids in pack.manifest.apps.values() for i in ids]
     contexts = []
-    for _ in range(3000):
+    for _ in range(sizes.contexts):
         app = rng.choice(("libreoffice-calc", "excel", rng.choice(app_ids), "firefox"))
         title = f"{' '.join(text.words_(rng.randint(1, 4)))} - {rng.choice(('x.xlsx', 'Excel'))}"
         contexts.append(Context(app=app, title=title))
     started = time.perf_counter()
-    for ctx in contexts[:300]:  # first use of each app builds its RE2 sets
+    for ctx in contexts[: sizes.warm_contexts]:  # first use of each app builds its RE2 sets
         matcher.match(ctx)
     warmup_s = time.perf_counter() - started
-    samples = []
+    samples, matched = [], 0
     for ctx in contexts:
         started = time.perf_counter()
-        matcher.match(ctx)
+        found = matcher.match(ctx)
         samples.append((time.perf_counter() - started) * 1000)
+        matched += bool(found)
+    # A quarter of the contexts are Excel's or LibreOffice Calc's (one alias), which always
+    # have app-only triggers: a matcher that matches none of them is broken.
+    require(matched >= len(contexts) // 5, f"only {matched} of {len(contexts)} contexts matched")
+    require(len(matcher) == len(entries), f"the matcher holds {len(matcher)} triggers")
     hot = sum(1 for e in entries if e.app_ref == "excel")
     yield metric(
         "match_p95_ms",
@@ -258,6 +299,7 @@ def _bench_match(text: _Text) -> Iterator[dict]:
         1,
         p50_ms=round(percentile(samples, 50), 4),
         triggers=len(matcher),
+        matched_contexts=matched,
         excel_triggers=hot,
         build_s=round(build_s, 3),
         first_match_excel_ms=round(first_excel_ms, 2),
@@ -265,42 +307,56 @@ def _bench_match(text: _Text) -> Iterator[dict]:
     )
 
 
-def _bench_install(directory: Path, text: _Text) -> Iterator[dict]:
+def _installed(catalog: Catalog, pack_id: str, version: str, cards: int) -> None:
+    """The catalog holds `cards` cards of that pack and version (what an install promises)."""
+    info = [p for p in catalog.packs() if p.id == pack_id]
+    require(
+        [(p.version, p.card_count) for p in info] == [(version, cards)],
+        f"{pack_id} installed as {[(p.version, p.card_count) for p in info]}",
+    )
+
+
+def _bench_install(directory: Path, text: _Text, sizes: Sizes) -> Iterator[dict]:
+    cards = sizes.pack_cards
     db, _ = open_database(directory / "install.db")
     catalog = Catalog(db)
-    catalog.install(make_pack(text, "bench.other", 10_000))
-    pack = make_pack(text, "bench.install", 10_000)
+    require(catalog.install(make_pack(text, "bench.other", cards)).status == "installed", "other")
+    pack = make_pack(text, "bench.install", cards)
     started = time.perf_counter()
     outcome = catalog.install(pack)
     install_s = time.perf_counter() - started
-    assert outcome.status == "installed", outcome
-    newer = make_pack(text, "bench.install", 10_000, version="1.1.0")
+    require(outcome.status == "installed", f"the install: {outcome}")
+    _installed(catalog, "bench.install", "1.0.0", cards)
+    newer = make_pack(text, "bench.install", cards, version="1.1.0")
     started = time.perf_counter()
     outcome = catalog.install(newer)
     update_s = time.perf_counter() - started
-    assert outcome.status == "updated", outcome
+    require(outcome.status == "updated", f"the update: {outcome}")
+    _installed(catalog, "bench.install", "1.1.0", cards)
     yield metric(
         "install_10k_s",
         install_s,
         "s",
         3,
         update_10k_s=round(update_s, 3),
-        other_cards_installed=10_000,
+        other_cards_installed=cards,
+        cards=cards,
     )
     samples = []
-    for _ in range(20):
+    for _ in range(sizes.reinstalls):
         started = time.perf_counter()
         outcome = catalog.install(newer)
         samples.append(time.perf_counter() - started)
-        assert outcome.status == "unchanged", outcome
+        require(outcome.status == "unchanged", f"an unchanged reinstall: {outcome}")
     yield metric("reinstall_unchanged_10k_s", max(samples), "s", 0.1)
     db.close()
 
 
-def run() -> Iterator[dict]:
+def run(quick: bool = False) -> Iterator[dict]:
+    sizes = QUICK if quick else FULL
     text = _Text(random.Random(SEED))
     with tempfile.TemporaryDirectory(prefix="cuecards-bench-") as tmp:
         directory = Path(tmp)
-        yield from _bench_search(directory, text)
-        yield from _bench_match(text)
-        yield from _bench_install(directory, text)
+        yield from _bench_search(directory, text, sizes)
+        yield from _bench_match(text, sizes)
+        yield from _bench_install(directory, text, sizes)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import tempfile
-import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from app.core.packs import load_pack, pack_digest
-from tests.bench.common import metric
+from app.core.packs import LoadResult, load_pack, pack_digest
+from tests.bench.common import best_of, metric, require
 
 CARDS = 10_000
+QUICK_CARDS = 200
+METRICS = ("pack_load_10k_s", "pack_load_10k_zip_s", "pack_digest_10k_s", "pack_digest_10k_zip_s")
 
 
 def write_pack(root: Path, cards: int = CARDS) -> Path:
@@ -52,32 +53,50 @@ def zip_pack(folder: Path, target: Path) -> Path:
     return target
 
 
-def _best_of(fn: Callable[[], object], repeat: int = 3) -> tuple[float, float]:
-    """Best wall time and best CPU time over `repeat` runs (other work on the machine only
-    ever adds time, so the minimum is the closest to the code's own cost)."""
-    walls, cpus = [], []
-    for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
-        fn()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return min(walls), min(cpus)
+def loaded(cards: int, digest: str | None = None) -> Callable[[LoadResult], None]:
+    """A check that a load gave a valid pack of `cards` cards (with that digest, if given)."""
 
-
-def run() -> Iterator[dict]:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = write_pack(Path(tmp) / "pack")
-        archive = zip_pack(folder, Path(tmp) / "pack.cuepack")
-        result = load_pack(folder)
-        assert result.ok and result.pack is not None and len(result.pack.cards) == CARDS, (
-            result.problems[:3]
+    def check(result: LoadResult) -> None:
+        require(
+            result.ok and result.pack is not None, f"the pack did not load: {result.problems[:3]}"
         )
-        runs = [
-            ("pack_load_10k_s", lambda: load_pack(folder), 3.0),
-            ("pack_load_10k_zip_s", lambda: load_pack(archive), 3.0),
-            ("pack_digest_10k_s", lambda: pack_digest(folder), 0.1),
-            ("pack_digest_10k_zip_s", lambda: pack_digest(archive), 0.1),
+        assert result.pack is not None
+        require(len(result.pack.cards) == cards, f"{len(result.pack.cards)} cards, not {cards}")
+        require(digest is None or result.pack.digest == digest, "the loaded digest differs")
+
+    return check
+
+
+def hashed(expected: str) -> Callable[[str], None]:
+    def check(digest: str) -> None:
+        require(digest == expected, f"pack_digest gave {digest!r}, the load {expected!r}")
+
+    return check
+
+
+def run(quick: bool = False) -> Iterator[dict]:
+    cards = QUICK_CARDS if quick else CARDS
+    repeat = 1 if quick else 3
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_pack(Path(tmp) / "pack", cards)
+        archive = zip_pack(folder, Path(tmp) / "pack.cuepack")
+        digests = {}
+        for path in (folder, archive):
+            result = load_pack(path)
+            loaded(cards)(result)
+            assert result.pack is not None
+            digests[path] = result.pack.digest
+        runs: list[tuple[str, Callable[[], object], Callable, float]] = [
+            ("pack_load_10k_s", lambda: load_pack(folder), loaded(cards, digests[folder]), 3.0),
+            (
+                "pack_load_10k_zip_s",
+                lambda: load_pack(archive),
+                loaded(cards, digests[archive]),
+                3.0,
+            ),
+            ("pack_digest_10k_s", lambda: pack_digest(folder), hashed(digests[folder]), 0.1),
+            ("pack_digest_10k_zip_s", lambda: pack_digest(archive), hashed(digests[archive]), 0.1),
         ]
-        for name, fn, budget in runs:
-            wall, cpu = _best_of(fn)
-            yield metric(name, wall, "s", budget, cpu_s=round(cpu, 4))
+        for name, fn, check, budget in runs:
+            wall, cpu = best_of(fn, repeat, check)
+            yield metric(name, wall, "s", budget, cpu_s=round(cpu, 4), cards=cards)

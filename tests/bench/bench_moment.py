@@ -5,15 +5,15 @@
   activation of the window that card is for. Dwell 0, no gap, caps at their maximum and no
   cooldown, so every switch to one of two xterms (apps `excel` and `app1`, each with cards)
   pops a card; a third window with no cards in between takes the last popup away.
-  Beside it, `bare_qt_*`: the same switches against `moment_probe` (the X11 watcher and a
-  bare Qt window, nothing of Cuecards), run just before: the yardstick for this machine now.
+  The budget is on the ratio to the yardstick: the same switches against `moment_probe` (the
+  X11 watcher and a bare Qt window, nothing of Cuecards), run just before.
 * `startup_tray_s`: process start (just before `Popen`) → the Cuecards icon mapped inside
   trayer's panel, as the observer sees it; best and median of a few starts.
 * `rss_10k_mb`: VmRSS of the app with the 10k cards loaded, after the latency run settled;
-  beside it `after_search_mb`, the same process once a palette search with typos ran (the
-  word list and the typo matcher load on the first search), `no_cards_mb`, the same app on
-  a data directory without packs, and
-  `bare_tray_mb`, a PySide6 tray icon that does nothing (`moment_probe --tray`).
+  beside it `no_cards_mb`, the same app on a data directory without packs, and the yardstick
+  (information), a PySide6 tray icon that does nothing (`moment_probe --tray`).
+* `rss_10k_after_search_mb`: the same process once a palette search with typos ran (the
+  word list and the typo matcher load on the first search).
 * `idle_cpu_60s`: utime+stime from /proc/PID/stat over 60 s with no window changes, with the
   scheduler's run time and the number of wake-ups (context switches) of all its threads.
 """
@@ -29,20 +29,43 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from tests.bench.bench_watcher import _cpu_ns, _wakeups
-from tests.bench.common import metric, percentile
-from tests.e2e.apps import start_app, stop_app
+from tests.bench.bench_watcher import _tasks, task_delta
+from tests.bench.common import BenchError, metric, percentile, require
+from tests.e2e.apps import start_app, stop_app, wait_for
+from tests.e2e.moment import window_titled
 from tests.e2e.xsession import XSession, XWindow, end_process, missing_tools
 
+METRICS = (
+    "startup_tray_s",
+    "popup_latency_p95_ms",
+    "rss_10k_mb",
+    "rss_10k_after_search_mb",
+    "idle_cpu_60s",
+)
+X_TOOLS = ("trayer",)  # an X session, and these tools
 REPO = Path(__file__).resolve().parents[2]
-CARDS = 10_000
-REPS = 50
-WARMUP = 4  # the hour cap is at most 60 popups: warm-up + reps + the first window stay below
-STARTS = 5
-IDLE_SECONDS = 60.0
-SETTLE_SECONDS = 3.0
+BARE_POPUP = "Cuecards: bare"
+PALETTE = "Cuecards search"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """The full bench, or `QUICK` (the figures' names stay)."""
+
+    cards: int = 10_000
+    reps: int = 50
+    # The hour cap is at most 60 popups: warm-up + reps + the first window stay below.
+    warmup: int = 4
+    starts: int = 5
+    idle_seconds: float = 60.0
+    settle_seconds: float = 3.0
+
+
+FULL = Sizes()
+QUICK = Sizes(cards=300, reps=3, warmup=1, starts=1, idle_seconds=2.0, settle_seconds=0.5)
 DEADLINE = 20.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 FAST = {
@@ -95,7 +118,7 @@ class Observer:
                         return row
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise RuntimeError(f"timed out; last events {self.rows[-6:]}")
+                    raise BenchError(f"timed out; last events {self.rows[-6:]}")
                 self._cond.wait(remaining)
 
     def close(self) -> None:
@@ -114,14 +137,16 @@ def _configure(data: Path) -> None:
         )
 
 
-def _install_10k(data: Path) -> None:
+def _install_10k(data: Path, cards: int) -> None:
     """The catalog benchmark's generated pack (about 2 triggers per card, Zipf over apps)."""
     from app.store.services import Services
     from tests.bench.bench_catalog import SEED, _Text, make_pack
 
     services = Services(data)
     try:
-        services.catalog.install(make_pack(_Text(random.Random(SEED)), "bench.moment", CARDS))
+        pack = make_pack(_Text(random.Random(SEED)), "bench.moment", cards)
+        outcome = services.catalog.install(pack)
+        require(outcome.status == "installed", f"the bench pack: {outcome}")
     finally:
         services.close()
 
@@ -131,11 +156,12 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+def _rss_mb(proc: subprocess.Popen) -> float:
+    require(proc.poll() is None, f"the process measured exited with {proc.returncode}")
+    for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+    raise BenchError("no VmRSS")
 
 
 def _start(session: XSession, observer: Observer, data: Path) -> tuple[subprocess.Popen, float]:
@@ -157,12 +183,18 @@ def _windows(session: XSession) -> tuple[XWindow, XWindow, XWindow]:
 
 
 def _latency(
-    session: XSession, observer: Observer, proc: subprocess.Popen, windows: tuple
+    session: XSession,
+    observer: Observer,
+    proc: subprocess.Popen,
+    windows: tuple,
+    sizes: Sizes,
+    bare: bool = False,
 ) -> list[float]:
-    """Activation → popup map, in ms, for each measured switch."""
+    """Activation → popup map, in ms, for each measured switch (of the app, or of the bare
+    yardstick)."""
     a, b, neutral = windows
     samples = []
-    for i in range(WARMUP + REPS):
+    for i in range(sizes.warmup + sizes.reps):
         target = (a, b)[i % 2]
         # In between, a window no card is for: the popup of the last switch goes away there,
         # so each measured switch shows a popup that was not on screen (the usual case).
@@ -176,13 +208,19 @@ def _latency(
         active = observer.wait(lambda r, w=wid: r["kind"] == "active" and r["wid"] == w, since)
         shown = observer.wait(lambda r: r["kind"] == "map", since)
         if proc.poll() is not None:
-            raise RuntimeError(f"the process under test exited: {proc.stderr.read()}")
-        if i >= WARMUP:
+            raise BenchError(f"the process under test exited: {proc.stderr.read()}")
+        require(
+            (shown["title"] == BARE_POPUP) == bare,
+            f"{shown['title']!r} popped up, from neither the app nor the yardstick it measures",
+        )
+        if i >= sizes.warmup:
             samples.append((shown["t"] - active["t"]) * 1000)
     return samples
 
 
-def _bare_latency(session: XSession, observer: Observer, windows: tuple) -> list[float]:
+def _bare_latency(
+    session: XSession, observer: Observer, windows: tuple, sizes: Sizes
+) -> list[float]:
     """The same switches against `moment_probe`: the X11 watcher and a bare Qt window."""
     env = {**session.env(), "PYTHONPATH": str(REPO)}
     env.pop("QT_QPA_PLATFORM", None)
@@ -195,13 +233,16 @@ def _bare_latency(session: XSession, observer: Observer, windows: tuple) -> list
         text=True,
     )
     try:
-        assert probe.stdout is not None and probe.stdout.readline().strip() == "ready"
-        return _latency(session, observer, probe, windows)
+        assert probe.stdout is not None
+        require(probe.stdout.readline().strip() == "ready", "the bare popup probe did not start")
+        return _latency(session, observer, probe, windows, sizes, bare=True)
     finally:
         end_process(probe)
 
 
-def _rss_after_search(session: XSession, proc: subprocess.Popen, data: Path) -> float:
+def _rss_after_search(
+    session: XSession, proc: subprocess.Popen, data: Path, settle: float
+) -> float:
     """The same app once someone searched (a typo: the word list and its correction load on
     the first search, not at start), the palette closed again and settled."""
     subprocess.run(
@@ -211,15 +252,17 @@ def _rss_after_search(session: XSession, proc: subprocess.Popen, data: Path) -> 
         check=True,
         capture_output=True,
     )
-    time.sleep(1.0)
+    wid = wait_for(lambda: window_titled(session.display, PALETTE), "the palette")
+    wait_for(lambda: session.active_window() == wid, "the palette to have the focus")
     session.tool("xdotool", "type", "--delay", "20", "refersh pviot")
     time.sleep(1.0)
     session.tool("xdotool", "key", "Escape")
-    time.sleep(SETTLE_SECONDS)
-    return _rss_mb(proc.pid)
+    wait_for(lambda: window_titled(session.display, PALETTE) is None, "the palette to close")
+    time.sleep(settle)
+    return _rss_mb(proc)
 
 
-def _rss_without_cards(session: XSession, observer: Observer, tmp: Path) -> float:
+def _rss_without_cards(session: XSession, observer: Observer, tmp: Path, settle: float) -> float:
     """The same app with no pack at all, after a popup-free settle: what the cards cost."""
     empty = tmp / "empty"
     subprocess.run(
@@ -231,13 +274,13 @@ def _rss_without_cards(session: XSession, observer: Observer, tmp: Path) -> floa
     )
     proc, _ = _start(session, observer, empty)
     try:
-        time.sleep(SETTLE_SECONDS)
-        return _rss_mb(proc.pid)
+        time.sleep(settle)
+        return _rss_mb(proc)
     finally:
         stop_app(proc)
 
 
-def _rss_bare_tray(session: XSession, observer: Observer) -> float:
+def _rss_bare_tray(session: XSession, observer: Observer, settle: float) -> float:
     """A bare PySide6 tray icon's resident memory, docked and settled (the yardstick)."""
     env = {**session.env(), "PYTHONPATH": str(REPO)}
     env.pop("QT_QPA_PLATFORM", None)
@@ -252,16 +295,95 @@ def _rss_bare_tray(session: XSession, observer: Observer) -> float:
     )
     try:
         observer.wait(lambda r: r["kind"] == "docked", since)
-        time.sleep(SETTLE_SECONDS)
-        return _rss_mb(probe.pid)
+        time.sleep(settle)
+        return _rss_mb(probe)
     finally:
         end_process(probe)
 
 
-def run() -> Iterator[dict]:
-    missing = missing_tools(("trayer",))
+def _measure(session: XSession, observer: Observer, data: Path, sizes: Sizes) -> Iterator[dict]:
+    starts = []
+    for _ in range(sizes.starts):
+        proc, seconds = _start(session, observer, data)
+        starts.append(seconds)
+        stop_app(proc)
+    yield metric(
+        "startup_tray_s",
+        percentile(starts, 50),
+        "s",
+        0.4,
+        best_s=round(min(starts), 4),
+        starts=sizes.starts,
+        cards=sizes.cards,
+    )
+    windows = _windows(session)
+    bare = _bare_latency(session, observer, windows, sizes)
+    proc, _ = _start(session, observer, data)
+    try:
+        samples = _latency(session, observer, proc, windows, sizes)
+        yield metric(
+            "popup_latency_p95_ms",
+            percentile(samples, 95),
+            "ms",
+            1.5,
+            budget_of="ratio",
+            yardstick=percentile(bare, 95),
+            yardstick_of="a bare event-driven PySide6 popup (moment_probe), p95",
+            p50_ms=round(percentile(samples, 50), 3),
+            max_ms=round(max(samples), 3),
+            reps=len(samples),
+            cards=sizes.cards,
+            bare_qt_p50_ms=round(percentile(bare, 50), 3),
+        )
+        time.sleep(sizes.settle_seconds)
+        rss = _rss_mb(proc)
+        yield metric(
+            "rss_10k_mb",
+            rss,
+            "MB",
+            85,
+            yardstick=_rss_bare_tray(session, observer, sizes.settle_seconds),
+            yardstick_of="a bare PySide6 tray icon",
+            cards=sizes.cards,
+            no_cards_mb=round(
+                _rss_without_cards(session, observer, data.parent, sizes.settle_seconds), 1
+            ),
+        )
+        yield metric(
+            "rss_10k_after_search_mb",
+            _rss_after_search(session, proc, data, sizes.settle_seconds),
+            "MB",
+            95,
+            before_search_mb=round(rss, 1),
+            cards=sizes.cards,
+        )
+        before = _cpu_seconds(proc.pid), _tasks(proc.pid)
+        time.sleep(sizes.idle_seconds)
+        require(proc.poll() is None, "the app exited during the idle window")
+        used = _cpu_seconds(proc.pid) - before[0]
+        threads = task_delta(before[1], _tasks(proc.pid))
+        yield metric(
+            "idle_cpu_60s",
+            used,
+            "CPU-s",
+            0.05,
+            seconds=sizes.idle_seconds,
+            sched_ms=round(threads["ns"] / 1e6, 3),
+            wakeups=threads["wakeups"],
+            threads_started=threads["threads_started"],
+            threads_ended=threads["threads_ended"],
+        )
+    finally:
+        code, _, err = stop_app(proc)
+        if code != 0:
+            raise BenchError(f"the app exited with {code}: {err[-2000:]}")
+
+
+def run(quick: bool = False) -> Iterator[dict]:
+    missing = missing_tools(X_TOOLS)
     if missing:
-        raise RuntimeError(f"X tools missing: {', '.join(missing)} (sh tests/system-deps.sh)")
+        raise BenchError(f"X tools missing: {', '.join(missing)} (sh tests/system-deps.sh)")
+    sizes = QUICK if quick else FULL
     session = XSession()
     with tempfile.TemporaryDirectory(prefix="bench-moment-") as tmp:
         data = Path(tmp) / "data"
@@ -269,68 +391,10 @@ def run() -> Iterator[dict]:
             session.start()
             session.start_trayer()
             _configure(data)
-            _install_10k(data)
+            _install_10k(data, sizes.cards)
             observer = Observer(session)
             try:
-                starts = []
-                for _ in range(STARTS):
-                    proc, seconds = _start(session, observer, data)
-                    starts.append(seconds)
-                    stop_app(proc)
-                yield metric(
-                    "startup_tray_s",
-                    percentile(starts, 50),
-                    "s",
-                    0.4,
-                    best_s=round(min(starts), 4),
-                    starts=STARTS,
-                    cards=CARDS,
-                )
-                windows = _windows(session)
-                bare = _bare_latency(session, observer, windows)
-                proc, _ = _start(session, observer, data)
-                try:
-                    samples = _latency(session, observer, proc, windows)
-                    yield metric(
-                        "popup_latency_p95_ms",
-                        percentile(samples, 95),
-                        "ms",
-                        10,
-                        p50_ms=round(percentile(samples, 50), 3),
-                        max_ms=round(max(samples), 3),
-                        reps=len(samples),
-                        cards=CARDS,
-                        bare_qt_p95_ms=round(percentile(bare, 95), 3),
-                        bare_qt_p50_ms=round(percentile(bare, 50), 3),
-                    )
-                    time.sleep(SETTLE_SECONDS)
-                    rss = _rss_mb(proc.pid)
-                    yield metric(
-                        "rss_10k_mb",
-                        rss,
-                        "MB",
-                        85,
-                        cards=CARDS,
-                        after_search_mb=round(_rss_after_search(session, proc, data), 1),
-                        no_cards_mb=round(_rss_without_cards(session, observer, Path(tmp)), 1),
-                        bare_tray_mb=round(_rss_bare_tray(session, observer), 1),
-                    )
-                    before = _cpu_seconds(proc.pid), _cpu_ns(proc.pid), _wakeups(proc.pid)
-                    time.sleep(IDLE_SECONDS)
-                    used = _cpu_seconds(proc.pid) - before[0]
-                    yield metric(
-                        "idle_cpu_60s",
-                        used,
-                        "CPU-s",
-                        0.05,
-                        seconds=IDLE_SECONDS,
-                        sched_ms=round((_cpu_ns(proc.pid) - before[1]) / 1e6, 3),
-                        wakeups=_wakeups(proc.pid) - before[2],
-                    )
-                finally:
-                    code, _, err = stop_app(proc)
-                    if code != 0:
-                        raise RuntimeError(f"the app exited with {code}: {err[-2000:]}")
+                yield from _measure(session, observer, data, sizes)
             finally:
                 observer.close()
         finally:

@@ -1,7 +1,8 @@
-"""Child process for bench_palette: `paint DB` (offscreen keystroke → results painted).
+"""Child processes for bench_palette: `paint DB` (offscreen keystroke → results painted, one
+JSON line per query on stdout) and `hotkey` (the yardstick: a bare PySide6 window behind the
+same global hotkey, with nothing of Cuecards' palette, catalog or search in it).
 
-It runs apart from the bench runner so that the Qt platform and the GIL are its own; it
-prints one JSON line per query on stdout.
+They run apart from the bench runner so that the Qt platform and the GIL are their own.
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QRect
+from PySide6.QtCore import QEvent, QObject, QRect, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
 from app.core.ranking import palette_search
 from app.store.catalog import Catalog
 from app.store.db import open_database
 from app.tray.palette_controller import LIMIT, PaletteController
+
+BARE_TITLE = "Cuecards bare search"
+PAINT_WAIT = 5.0  # seconds a keystroke may take to paint before it counts as never painted
 
 
 class PaintStamp(QObject):
@@ -52,44 +57,90 @@ def paint(db_path: Path, queries: list[str]) -> None:
     def search(query: str, app_id: str | None, limit: int) -> list:
         return catalog.search(query, app=app_id, limit=limit)
 
-    def timed(run: Callable[[], object]) -> float:
+    found: dict[str, int] = {}
+
+    def timed(run: Callable[[], list], what: str) -> float:
         started = time.perf_counter()
-        run()
-        return (time.perf_counter() - started) * 1000
+        hits = run()
+        elapsed = (time.perf_counter() - started) * 1000
+        found[what] = len(hits)
+        return elapsed
 
     for i, query in enumerate(queries):
         # The second of two runs of a query finds SQLite's pages warm: alternate who goes first.
-        def catalog_only(query: str = query) -> object:
+        def catalog_only(query: str = query) -> list:
             return catalog.search(query, app="libreoffice-calc")
 
-        def palette_path(query: str = query) -> object:
+        def palette_path(query: str = query) -> list:
             return palette_search(search, query, app="libreoffice-calc", limit=LIMIT)
 
         if i % 2:
-            catalog_ms, query_ms = timed(catalog_only), timed(palette_path)
+            catalog_ms = timed(catalog_only, "catalog")
+            query_ms = timed(palette_path, "palette")
         else:
-            query_ms, catalog_ms = timed(palette_path), timed(catalog_only)
+            query_ms = timed(palette_path, "palette")
+            catalog_ms = timed(catalog_only, "catalog")
         palette.field.setText(query[:-1])
         app.processEvents()
         stamp.painted_at = None
         started = time.perf_counter()
         QTest.keyClick(palette.field, query[-1])
-        while stamp.painted_at is None and time.perf_counter() - started < 1.0:
+        while stamp.painted_at is None and time.perf_counter() - started < PAINT_WAIT:
             app.processEvents()
         painted = stamp.painted_at
         paint_ms = None if painted is None else (painted - started) * 1000
-        row = {"catalog_ms": catalog_ms, "query_ms": query_ms, "paint_ms": paint_ms}
+        row = {
+            "catalog_ms": catalog_ms,
+            "query_ms": query_ms,
+            "paint_ms": paint_ms,
+            "hits": found["palette"],
+            "catalog_hits": found["catalog"],
+            "shown": len(palette.rows()),
+            "typed": palette.field.text() == query,
+        }
         print(json.dumps(row), flush=True)
     db.close()
 
 
-def main(argv: list[str]) -> None:
-    command, db_path = argv[0], Path(argv[1])
+def hotkey(combo: str) -> int:
+    """A bare frameless window (a search field, nothing behind it) that the project's global
+    hotkey shows and focuses, and Escape hides: what `cuecards run` does for the palette, minus
+    the palette. Prints `ready` once the hotkey listens."""
+    from app.desktop.hotkey import GlobalHotkey
+
+    app = QApplication(["cuecards"])
+    flags = Qt.WindowType.Tool | Qt.WindowType.FramelessWindowHint
+    window = QWidget(None, flags | Qt.WindowType.WindowStaysOnTopHint)
+    window.setWindowTitle(BARE_TITLE)
+    field = QLineEdit(window)
+    QVBoxLayout(window).addWidget(field)
+    window.resize(640, 320)
+    QShortcut(QKeySequence(Qt.Key.Key_Escape), window, window.hide)
+
+    def show() -> None:
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        field.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+
+    registered = GlobalHotkey(app)
+    status = registered.register(combo, show)
+    if not status.ok:
+        print(f"hotkey not registered: {status.message}", file=sys.stderr, flush=True)
+        return 1
+    print("ready", flush=True)
+    return app.exec()
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0]
     if command == "paint":
-        paint(db_path, [line.rstrip("\n") for line in sys.stdin if line.strip()])
-    else:
-        raise SystemExit(f"unknown probe {command!r}")
+        paint(Path(argv[1]), [line.rstrip("\n") for line in sys.stdin if line.strip()])
+        return 0
+    if command == "hotkey":
+        return hotkey(argv[1])
+    raise SystemExit(f"unknown probe {command!r}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

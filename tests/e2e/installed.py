@@ -59,10 +59,11 @@ def _run(cmd: list[str], what: str) -> None:
 
 
 @contextmanager
-def installed_package(scratch: Path) -> Iterator[Installed]:
-    """Build, install (root) or unpack (otherwise), yield, then leave the machine as it was."""
+def installed_package(scratch: Path, system: bool = True) -> Iterator[Installed]:
+    """Build, install (root, unless `system` is False) or unpack (otherwise), yield, then leave
+    the machine as it was."""
     deb, seconds = build_deb()
-    as_root = os.geteuid() == 0 and shutil.which("apt-get") is not None
+    as_root = system and os.geteuid() == 0 and shutil.which("apt-get") is not None
     if not as_root:
         root = scratch / "root"
         _run(["dpkg-deb", "-x", str(deb), str(root)], "dpkg-deb -x")

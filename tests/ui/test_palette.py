@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.ui.palette import TITLE, Palette, PaletteRow
@@ -135,9 +134,3 @@ def test_results_carry_readable_accessible_text(palette: Palette) -> None:
     text = palette.model.index(0, 0).data(Qt.ItemDataRole.AccessibleTextRole)
     assert text == "Refresh pivot tables. Ctrl+Alt+F5 refreshes. (Demo, Excel)"
     assert palette.field.accessibleName() == "Search cards"
-
-
-def test_the_palette_keeps_no_application_alive(palette: Palette) -> None:
-    assert QApplication.instance() is not None
-    palette.close_palette()
-    assert not palette.isVisible()

@@ -43,16 +43,26 @@ from tests.unit.upload_helpers import (
     fill_usage,
 )
 
+# Generous: a loaded machine answers on loopback well within it. The stall test's collector
+# does not answer at all until the client has given up, so no timeout is too short there.
+CLIENT_TIMEOUT = 10.0
+STALL_TIMEOUT = 2.0
+
 
 def _uploader(
-    tmp_path: Path, endpoint: str, tls: Tls | None, clock: Clock, **kw: object
+    tmp_path: Path,
+    endpoint: str,
+    tls: Tls | None,
+    clock: Clock,
+    timeout: float = CLIENT_TIMEOUT,
+    **kw: object,
 ) -> Uploader:
     db_path = tmp_path / "cuecards.db"
     if not db_path.exists():
         fill_usage(db_path)
     db, _ = open_database(db_path)
     settings = TestSettings(tmp_path, endpoint, **kw)  # type: ignore[arg-type]
-    client = HttpClient(timeout=0.5, ssl_context=tls.client if tls else None)
+    client = HttpClient(timeout=timeout, ssl_context=tls.client if tls else None)
     return Uploader(
         db,
         settings,
@@ -167,10 +177,14 @@ def test_a_stall_past_the_timeout_is_retried_and_stored_once(
     tmp_path: Path, tls: Tls, https_server: HTTPServer
 ) -> None:
     clock = Clock()
-    collector = Collector(script=[1.5])  # stores the report, then answers too late
-    up = _uploader(tmp_path, collector.attach(https_server), tls, clock)
-    failed = up.run_due()
-    assert failed.state == "failed" and "no answer within 0.5 s" in failed.message
+    stall = threading.Event()
+    collector = Collector(script=[stall])  # stores the report, then answers only when released
+    up = _uploader(tmp_path, collector.attach(https_server), tls, clock, timeout=STALL_TIMEOUT)
+    try:
+        failed = up.run_due()
+    finally:
+        stall.set()
+    assert failed.state == "failed" and "no answer within 2 s" in failed.message
     assert up.run_due(now=True).state == "delivered"
     # The collector got it twice with the same batch_id, and keeps it once.
     assert len(collector.posts) == 2 and collector.posts[0] == collector.posts[1]
@@ -350,7 +364,7 @@ def test_a_worker_thread_uploads_on_its_own_connection(
             run_upload(
                 tmp_path / "cuecards.db",
                 settings,
-                client=HttpClient(timeout=5, ssl_context=tls.client),
+                client=HttpClient(timeout=CLIENT_TIMEOUT, ssl_context=tls.client),
                 clock=Clock(),
                 tz=UTC,
                 secrets=lambda endpoint: TOKEN,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +20,7 @@ TODAY = dt.date(2026, 11, 21)
 YESTERDAY = TODAY - dt.timedelta(days=1)
 NOON_TODAY = dt.datetime(2026, 11, 21, 12, tzinfo=UTC).timestamp()
 TOKEN = "s3cret-token"
+STALL_LIMIT = 120.0  # seconds a stalled answer waits for its release at most
 
 
 class Clock:
@@ -89,7 +89,8 @@ class Collector:
     """A report collector: stores each batch_id once (its idempotency contract), counts posts.
 
     `script` holds responses to give before answering normally: an int status, a
-    (status, headers) pair, or a float (stall that many seconds after storing, then 200).
+    (status, headers) pair, or a threading.Event (store, then answer 201 only once the test
+    sets it: a stall that lasts past any client timeout however slow the machine is).
     """
 
     posts: list[bytes] = field(default_factory=list)
@@ -111,8 +112,8 @@ class Collector:
         batch = json.loads(body)["batch_id"]
         with self.lock:
             self.stored.setdefault(batch, body)
-        if isinstance(step, float):
-            time.sleep(step)
+        if isinstance(step, threading.Event):
+            step.wait(STALL_LIMIT)
         return Response('{"ok":true}', status=201, content_type="application/json")
 
     def attach(self, server: HTTPServer, path: str = "/reports") -> str:
