@@ -106,7 +106,7 @@ def hotkey(combo: str) -> int:
     """A bare frameless window (a search field, nothing behind it) that the project's global
     hotkey shows and focuses, and Escape hides: what `cuecards run` does for the palette, minus
     the palette. Prints `ready` once the hotkey listens."""
-    from app.desktop.hotkey import GlobalHotkey
+    from app.desktop.hotkey.global_hotkey import GlobalHotkey
 
     app = QApplication(["cuecards"])
     flags = Qt.WindowType.Tool | Qt.WindowType.FramelessWindowHint
