@@ -81,7 +81,15 @@ def test_install_match_list_remove(tmp_path: Path) -> None:
     assert again.returncode == 0 and "already installed" in again.stdout
 
     match = cuecards(
-        "match", "--app", "libreoffice-calc", "--title", "Q3 pivot.xlsx", "--json", data_dir=data
+        "match",
+        "--app",
+        "libreoffice-calc",
+        "--title",
+        "Q3 pivot.xlsx",
+        "--json",
+        "--limit",
+        "100",  # the demo pack's own spreadsheet cards rank first
+        data_dir=data,
     )
     assert match.returncode == 0, match.stderr
     rows = json.loads(match.stdout)

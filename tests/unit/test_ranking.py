@@ -199,8 +199,11 @@ def test_cards_for_app_lists_the_apps_cards_by_priority(catalog: Catalog) -> Non
     assert {c.id for c in zoom} == {
         "zoom-push-to-talk",
         "zoom-raise-hand",
+        "zoom-record-meeting",
+        "zoom-share-screen",
         "zoom-toggle-mute",
         "zoom-toggle-video",
+        "zoom-virtual-background",
     }
     assert [c.priority for c in zoom] == sorted((c.priority for c in zoom), reverse=True)
     assert cards_for_app(cards, aliases, "XTerm")
