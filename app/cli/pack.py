@@ -30,9 +30,27 @@ def load_pack_path(path_text: str) -> Any:
 
 
 def print_problems(path: str, problems: list[Any]) -> None:
-    """Each problem of the pack at `path` on its own stderr line, prefixed with the path."""
+    """Each problem of the pack at `path` on its own stderr line, located in it: a file's as
+    `PATH/FILE:LINE: …`, the whole pack's as `PATH: …` (or as it is, when it names PATH)."""
     for problem in problems:
-        print(f"{path}/{problem}", file=sys.stderr)
+        print(_located(path, problem), file=sys.stderr)
+
+
+def says_it_all(path: str, problems: list[Any]) -> bool:
+    """True when the one problem is with the path as a whole and names it (`/etc/passwd` is
+    not a pack): its line says what and how to fix, so no summary line repeats the path."""
+    errors = [p for p in problems if p.severity == "error"]
+    return len(problems) == len(errors) == 1 and not errors[0].file and _names(path, errors[0])
+
+
+def _located(path: str, problem: Any) -> str:
+    if problem.file:
+        return f"{path}/{problem}"
+    return str(problem) if _names(path, problem) else f"{path}: {problem}"
+
+
+def _names(path: str, problem: Any) -> bool:
+    return f"'{Path(path)}'" in problem.message
 
 
 def cmd_pack_install(args: argparse.Namespace) -> int:
@@ -53,6 +71,8 @@ def cmd_pack_install(args: argparse.Namespace) -> int:
             installed = {p.id: p for p in services.catalog.packs()}.get(manifest.id)
             check_owner(manifest, signed_by, installed, state.origin(manifest.id))
         except PackError as exc:
+            if says_it_all(args.path, exc.problems):
+                raise BadInput(f"not installed: {exc.problems[0]}") from None
             print_problems(args.path, exc.problems)
             raise BadInput(f"{args.path}: not installed; fix the problems above") from None
         result = load_pack_path(args.path)
