@@ -137,7 +137,7 @@ class Catalog:
 
     def warm(self) -> None:
         """Load what the first search needs (aliases, vocabulary), e.g. when the app is idle."""
-        self._fresh_cache().vocabulary(self._conn)
+        self._fresh_cache().vocabulary(self._conn).warm()
 
     # ----- matcher ---------------------------------------------------------------------------
 
@@ -202,9 +202,11 @@ class _Cache:
         return cls({alias: tuple(sorted(ids)) for alias, ids in merged.items()})
 
     def vocabulary(self, conn: sqlite3.Connection) -> Vocabulary:
+        """The index's words and the card count, as the pack installs stored them beside the
+        index (reading them off the index itself walks all of it)."""
         if self._vocabulary is None:
-            documents = conn.execute("SELECT count(*) FROM cards").fetchone()[0]
-            terms = conn.execute("SELECT term, doc FROM cards_fts_vocab")
+            documents = conn.execute("SELECT cards FROM catalog_size").fetchone()[0]
+            terms = conn.execute("SELECT term, cards FROM vocabulary")
             self._vocabulary = Vocabulary(terms, documents)
         return self._vocabulary
 

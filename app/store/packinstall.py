@@ -1,5 +1,6 @@
 """Installing and removing packs in the catalog database: one transaction each, the version
-rule that refuses a downgrade, and the rows (cards, full-text index, triggers) a pack becomes."""
+rule that refuses a downgrade, and the rows (cards, full-text index, triggers) a pack becomes,
+with the index's vocabulary that search reads (migration 5)."""
 
 from __future__ import annotations
 
@@ -69,6 +70,7 @@ def install_pack(db: Database, pack: Pack) -> InstallOutcome:
                 )
             _delete_pack(conn, pack.id)
         _insert(conn, pack)
+        _refresh_vocabulary(conn)
     counted = _count_phrase(pack)
     if previous is None:
         message = f"installed {manifest.name} {pack.version} ({counted})"
@@ -83,7 +85,10 @@ def install_pack(db: Database, pack: Pack) -> InstallOutcome:
 def remove_pack(db: Database, pack_id: str) -> bool:
     """Remove a pack with its cards and triggers; False when it was not installed."""
     with write_transaction(db) as conn:
-        return _delete_pack(conn, pack_id)
+        removed = _delete_pack(conn, pack_id)
+        if removed:
+            _refresh_vocabulary(conn)
+        return removed
 
 
 def compare_versions(a: str, b: str) -> int:
@@ -169,6 +174,14 @@ def _delete_pack(conn: sqlite3.Connection, pack_id: str) -> bool:
         (pack_id,),
     )
     return conn.execute("DELETE FROM packs WHERE id = ?", (pack_id,)).rowcount > 0
+
+
+def _refresh_vocabulary(conn: sqlite3.Connection) -> None:
+    """Rewrite `vocabulary` and `catalog_size` from the index as it now is (pending writes of
+    this transaction included), so search reads them instead of walking the whole index."""
+    conn.execute("DELETE FROM vocabulary")
+    conn.execute("INSERT INTO vocabulary (term, cards) SELECT term, doc FROM cards_fts_vocab")
+    conn.execute("UPDATE catalog_size SET cards = (SELECT count(*) FROM cards) WHERE id = 1")
 
 
 def _unchanged(pack: Pack) -> InstallOutcome:
