@@ -59,7 +59,23 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     except Exception as exc:  # the last line of defence: one line, never a traceback
         if os.environ.get("CUECARDS_DEBUG"):
             raise
+        if _damaged_database(exc):
+            print_err(
+                f"the Cuecards database is damaged ({exc}); `cuecards doctor` checks every "
+                "page, moves a damaged file aside and starts a fresh one"
+            )
+            return EXIT_FAIL
         print_err(
             f"unexpected error: {type(exc).__name__}: {exc} (set CUECARDS_DEBUG=1 for details)"
         )
         return EXIT_FAIL
+
+
+def _damaged_database(exc: Exception) -> bool:
+    """True for SQLite's word that a page of the file is damaged: short commands check only
+    the file's structure when they open it (store.db), so such a page is met while reading."""
+    import sqlite3
+
+    from app.store.db import is_corruption
+
+    return isinstance(exc, sqlite3.DatabaseError) and is_corruption(exc)

@@ -49,15 +49,21 @@ def data_dir_of(args: argparse.Namespace, *, create: bool = True) -> Path:
     return path
 
 
-def open_services(args: argparse.Namespace, *, demo: bool = True) -> Services:
-    """The services of `--data-dir`, its notices told; the demo pack as `packs.demo` says."""
+def open_services(
+    args: argparse.Namespace, *, demo: bool = True, every_page: bool = False
+) -> Services:
+    """The services of `--data-dir`, its notices told; the demo pack as `packs.demo` says.
+
+    The database file's structure is checked, not every page, unless `every_page` (doctor):
+    a command's cost must not grow with the catalog (DESIGN.md's budget for `search`).
+    """
     from app.settings import SettingError
     from app.store.db import DatabaseError
     from app.store.services import Services
 
     path = data_dir_of(args)
     try:
-        services = Services(path)
+        services = Services(path, every_page=every_page)
     except SettingError as exc:
         raise BadInput(str(exc)) from None
     except DatabaseError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -160,3 +161,35 @@ def test_install_of_a_path_that_is_not_a_pack_is_one_line(tmp_path: Path) -> Non
     [line] = result.stderr.splitlines()
     assert line.startswith(f"cuecards: not installed: '{notes}' is neither a pack folder")
     assert "Fix: " in line
+
+
+def test_a_damaged_page_met_by_a_command_is_one_line_and_doctor_sets_it_aside(
+    tmp_path: Path,
+) -> None:
+    """Short commands check the file's structure, not every page (their cost must not grow
+    with the catalog); a damaged page met later is told plainly, and doctor reads them all."""
+    assert cuecards("search", "tab", data_dir=tmp_path).returncode == 0
+    path = tmp_path / "cuecards.db"
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    # Every page of the cards table but its root and first leaf, which opening reads.
+    damaged = [
+        page
+        for page, where in conn.execute("SELECT pageno, path FROM dbstat WHERE name = 'cards'")
+        if where not in ("/", "/000/")
+    ]
+    conn.close()
+    assert damaged
+    with path.open("r+b") as handle:
+        for page in damaged:
+            handle.seek((page - 1) * page_size)
+            handle.write(b"\xff" * page_size)
+    result = cuecards("search", "tab", data_dir=tmp_path)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("cuecards: the Cuecards database is damaged (")
+    assert "`cuecards doctor`" in line
+    doctor = cuecards("doctor", data_dir=tmp_path)
+    assert "could not be read" in doctor.stderr and "a fresh one was created" in doctor.stderr
+    assert list(tmp_path.glob("cuecards.db.corrupt-*"))
+    assert cuecards("search", "tab", data_dir=tmp_path).returncode == 0
