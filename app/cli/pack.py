@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +18,17 @@ from app.cli.common import (
     print_err,
     print_json,
 )
+from app.cli.progress import Progress
 
 
-def load_pack_path(path_text: str) -> Any:
+def load_pack_path(path_text: str, progress: Callable[[int, int], None] | None = None) -> Any:
     """The LoadResult of a pack folder or .cuepack given on the command line (BadInput if none)."""
     from app.core.packs import load_pack
 
     path = Path(path_text)
     if not path.exists():
         raise BadInput(f"{path}: no such folder or .cuepack file")
-    return load_pack(path)
+    return load_pack(path, progress=progress)
 
 
 def print_problems(path: str, problems: list[Any]) -> None:
@@ -63,6 +65,7 @@ def cmd_pack_install(args: argparse.Namespace) -> int:
     if not path.exists():
         raise BadInput(f"{path}: no such folder or .cuepack file")
     services = open_services(args, demo=False)
+    progress = Progress.on_terminal()
     try:
         state = SyncState(services.db)
         try:
@@ -75,11 +78,14 @@ def cmd_pack_install(args: argparse.Namespace) -> int:
                 raise BadInput(f"not installed: {exc.problems[0]}") from None
             print_problems(args.path, exc.problems)
             raise BadInput(f"{args.path}: not installed; fix the problems above") from None
-        result = load_pack_path(args.path)
+        result = load_pack_path(args.path, progress.counter(f"Reading {manifest.id}"))
+        progress.clear()
         print_problems(args.path, result.problems)
         if result.pack is None:
             raise BadInput(f"{args.path}: not installed; fix the errors above")
-        outcome = services.catalog.install(result.pack)
+        outcome = services.catalog.install(
+            result.pack, progress.counter(f"Installing {manifest.id}")
+        )
         if outcome.status in ("installed", "updated"):
             state.record_origin(
                 Origin(
@@ -94,6 +100,7 @@ def cmd_pack_install(args: argparse.Namespace) -> int:
                 )
             )
     finally:
+        progress.clear()
         services.close()
     print(outcome.message)
     if outcome.status == "refused":
@@ -144,12 +151,14 @@ def cmd_pack_sync(args: argparse.Namespace) -> int:
     from app.sync.syncer import Syncer
 
     services = open_services(args)
+    progress = Progress.on_terminal(quiet=args.json)
     try:
         syncer = Syncer(
             settings=services.settings,
             catalog=services.catalog,
             db=services.db,
             data_dir=services.data_dir,
+            progress=progress.update,
         )
         if not syncer.sources():
             print_err(
@@ -161,6 +170,7 @@ def cmd_pack_sync(args: argparse.Namespace) -> int:
             return EXIT_OK
         results = syncer.sync_all()
     finally:
+        progress.clear()
         services.close()
     if args.json:
         print_json([r.as_dict() for r in results], sys.stdout)

@@ -4,7 +4,7 @@ packinstall), card records and the palette's listing, full-text search and the m
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from sys import intern
 from typing import TYPE_CHECKING
 
@@ -53,9 +53,12 @@ class Catalog:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
-    def install(self, pack: Pack) -> InstallOutcome:
-        """Install or replace a pack in one transaction (see `packinstall.install_pack`)."""
-        outcome = install_pack(self._db, pack)
+    def install(
+        self, pack: Pack, progress: Callable[[int, int], None] | None = None
+    ) -> InstallOutcome:
+        """Install or replace a pack in one transaction (see `packinstall.install_pack`);
+        `progress(done, total)` follows the cards written."""
+        outcome = install_pack(self._db, pack, progress)
         if outcome.status in ("installed", "updated"):
             self._changed()
         return outcome
