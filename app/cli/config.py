@@ -12,7 +12,7 @@ from app.cli.common import EXIT_OK, BadInput, Failure, load_settings, print_json
 def cmd_config(args: argparse.Namespace) -> int:
     from app.settings import SettingError
 
-    settings = load_settings(args)
+    settings = load_settings(args, create=args.action in ("set", "reset"))
     try:
         if args.action == "list":
             rows = [

@@ -29,7 +29,7 @@ class Check(NamedTuple):
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    services = open_services(args)
+    services = open_services(args, every_page=True)  # doctor reads every page of the file
     try:
         checks = run_checks(services)
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,22 +18,41 @@ from app.cli.common import (
     print_err,
     print_json,
 )
+from app.cli.progress import Progress
 
 
-def load_pack_path(path_text: str) -> Any:
+def load_pack_path(path_text: str, progress: Callable[[int, int], None] | None = None) -> Any:
     """The LoadResult of a pack folder or .cuepack given on the command line (BadInput if none)."""
     from app.core.packs import load_pack
 
     path = Path(path_text)
     if not path.exists():
         raise BadInput(f"{path}: no such folder or .cuepack file")
-    return load_pack(path)
+    return load_pack(path, progress=progress)
 
 
 def print_problems(path: str, problems: list[Any]) -> None:
-    """Each problem of the pack at `path` on its own stderr line, prefixed with the path."""
+    """Each problem of the pack at `path` on its own stderr line, located in it: a file's as
+    `PATH/FILE:LINE: …`, the whole pack's as `PATH: …` (or as it is, when it names PATH)."""
     for problem in problems:
-        print(f"{path}/{problem}", file=sys.stderr)
+        print(_located(path, problem), file=sys.stderr)
+
+
+def says_it_all(path: str, problems: list[Any]) -> bool:
+    """True when the one problem is with the path as a whole and names it (`/etc/passwd` is
+    not a pack): its line says what and how to fix, so no summary line repeats the path."""
+    errors = [p for p in problems if p.severity == "error"]
+    return len(problems) == len(errors) == 1 and not errors[0].file and _names(path, errors[0])
+
+
+def _located(path: str, problem: Any) -> str:
+    if problem.file:
+        return f"{path}/{problem}"
+    return str(problem) if _names(path, problem) else f"{path}: {problem}"
+
+
+def _names(path: str, problem: Any) -> bool:
+    return f"'{Path(path)}'" in problem.message
 
 
 def cmd_pack_install(args: argparse.Namespace) -> int:
@@ -45,6 +65,7 @@ def cmd_pack_install(args: argparse.Namespace) -> int:
     if not path.exists():
         raise BadInput(f"{path}: no such folder or .cuepack file")
     services = open_services(args, demo=False)
+    progress = Progress.on_terminal()
     try:
         state = SyncState(services.db)
         try:
@@ -53,13 +74,18 @@ def cmd_pack_install(args: argparse.Namespace) -> int:
             installed = {p.id: p for p in services.catalog.packs()}.get(manifest.id)
             check_owner(manifest, signed_by, installed, state.origin(manifest.id))
         except PackError as exc:
+            if says_it_all(args.path, exc.problems):
+                raise BadInput(f"not installed: {exc.problems[0]}") from None
             print_problems(args.path, exc.problems)
             raise BadInput(f"{args.path}: not installed; fix the problems above") from None
-        result = load_pack_path(args.path)
+        result = load_pack_path(args.path, progress.counter(f"Reading {manifest.id}"))
+        progress.clear()
         print_problems(args.path, result.problems)
         if result.pack is None:
             raise BadInput(f"{args.path}: not installed; fix the errors above")
-        outcome = services.catalog.install(result.pack)
+        outcome = services.catalog.install(
+            result.pack, progress.counter(f"Installing {manifest.id}")
+        )
         if outcome.status in ("installed", "updated"):
             state.record_origin(
                 Origin(
@@ -74,6 +100,7 @@ def cmd_pack_install(args: argparse.Namespace) -> int:
                 )
             )
     finally:
+        progress.clear()
         services.close()
     print(outcome.message)
     if outcome.status == "refused":
@@ -124,12 +151,14 @@ def cmd_pack_sync(args: argparse.Namespace) -> int:
     from app.sync.syncer import Syncer
 
     services = open_services(args)
+    progress = Progress.on_terminal(quiet=args.json)
     try:
         syncer = Syncer(
             settings=services.settings,
             catalog=services.catalog,
             db=services.db,
             data_dir=services.data_dir,
+            progress=progress.update,
         )
         if not syncer.sources():
             print_err(
@@ -141,6 +170,7 @@ def cmd_pack_sync(args: argparse.Namespace) -> int:
             return EXIT_OK
         results = syncer.sync_all()
     finally:
+        progress.clear()
         services.close()
     if args.json:
         print_json([r.as_dict() for r in results], sys.stdout)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.common import EXIT_BAD_INPUT, EXIT_OK, BadInput, open_services, print_err, print_json
-from app.cli.pack import load_pack_path, print_problems
+from app.cli.pack import load_pack_path, print_problems, says_it_all
 from app.cli.search import match_row
 
 
@@ -64,7 +64,8 @@ def cmd_pack_validate(args: argparse.Namespace) -> int:
         )
         if not args.json:
             if pack is None:
-                print_err(f"{path}: not a valid pack; fix the errors above")
+                if not says_it_all(path, result.problems):
+                    print_err(f"{path}: not a valid pack; fix the errors above")
             else:
                 skipped = len(result.errors)
                 note = f", {skipped} problem(s): those cards are skipped" if skipped else ""
@@ -122,7 +123,8 @@ def cmd_pack_lint(args: argparse.Namespace) -> int:
             for finding in findings:
                 print(f"{path}/{finding}")
             if result.pack is None:
-                print_err(f"{path}: not a valid pack; fix the errors above")
+                if not says_it_all(path, result.problems):
+                    print_err(f"{path}: not a valid pack; fix the errors above")
             else:
                 print(
                     f"{path}: {result.pack.id} {result.pack.version}: {len(findings)} "
@@ -140,6 +142,8 @@ def cmd_pack_test(args: argparse.Namespace) -> int:
     if (args.app is None) == (args.replay is None):
         raise BadInput("pack test needs either --app A [--title T] or --replay FILE")
     result = load_pack_path(args.path)
+    if result.pack is None and says_it_all(args.path, result.problems):
+        raise BadInput(str(result.problems[0]))
     print_problems(args.path, result.problems)
     if result.pack is None:
         raise BadInput(f"{args.path}: not a valid pack; fix the errors above")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
 
 from app import __version__
@@ -43,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     palette.set_defaults(func=cmd_palette)
 
     search = sub.add_parser("search", help="search every card")
-    search.add_argument("query")
+    search.add_argument(
+        "query", nargs="+", metavar="WORD", help="what to look for (no quotes needed)"
+    )
     search.add_argument("--app", help="boost cards for this app id")
     search.add_argument("--json", action="store_true", help="print a JSON array, best first")
     search.add_argument("--limit", type=_positive_int, default=10)
@@ -159,6 +162,22 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true")
     doctor.set_defaults(func=cmd_doctor)
     return parser
+
+
+def parse_command_line(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None
+) -> argparse.Namespace:
+    """Parse like `parse_args`, except that `search` takes its words anywhere among its options
+    (`search pivot --app excel table`); argparse alone stops the words at the first option."""
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "command", None) == "search":
+        words = [word for word in extra if not word.startswith("-")]
+        if len(words) == len(extra):
+            args.query = [*args.query, *words]
+            extra = []
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 class _Subparsers:

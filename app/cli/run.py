@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from app.cli.common import EXIT_OK, Failure, print_err
+from app.cli.common import EXIT_OK, Failure, data_dir_of, print_err
 
 if TYPE_CHECKING:
     from app.store.services import Services
@@ -18,14 +18,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     The tray icon comes first: the database and the packs open once the event loop runs.
     """
     from app.desktop.display import display_problem
-    from app.paths import data_dir
 
     problem = display_problem()
     if problem:
         raise Failure(problem)
     from app.desktop.instance.channel import open_instance
 
-    instance = open_instance(data_dir(args.data_dir))
+    folder = data_dir_of(args)
+    instance = open_instance(folder)
     if instance.try_handoff("show"):
         print_err("Cuecards is already running; it was asked to show its tray icon")
         return EXIT_OK
@@ -34,7 +34,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     def open_services() -> Services:
         from app.store.services import Services
 
-        return Services(data_dir(args.data_dir))
+        return Services(folder)
 
     return run_companion(open_services, instance)
 
@@ -42,9 +42,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_palette(args: argparse.Namespace) -> int:
     """Ask the running tray app to open search (the hotkey's command-line twin)."""
     from app.desktop.instance.channel import open_instance
-    from app.paths import data_dir
 
-    if open_instance(data_dir(args.data_dir)).try_handoff("palette"):
+    if open_instance(data_dir_of(args, create=False)).try_handoff("palette"):
         return EXIT_OK
     raise Failure(
         "Cuecards is not running for this data directory; start it with `cuecards run` "

@@ -10,9 +10,10 @@ from app.cli.common import EXIT_OK, open_services, print_err, print_json
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    query = " ".join(args.query)
     services = open_services(args)
     try:
-        hits = services.catalog.search(args.query, app=args.app, limit=args.limit)
+        hits = services.catalog.search(query, app=args.app, limit=args.limit)
     finally:
         services.close()
     rows = [
@@ -28,7 +29,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows, sys.stdout)
     elif not rows:
-        print_err(f"no card matches {args.query!r}")
+        print_err(f"no card matches {query!r}")
     else:
         for i, row in enumerate(rows, 1):
             print(f"{i:2}. {row['title']}\n    {row['summary']}\n    [{row['pack']}/{row['card']}]")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import difflib
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,15 +59,23 @@ class LoadResult:
         return self.pack is not None and not self.errors
 
 
-def load_pack(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> LoadResult:
-    """Read, check and validate a pack folder or `.cuepack` zip; never raises for bad content."""
+def load_pack(
+    path: str | Path,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    progress: Callable[[int, int], None] | None = None,
+) -> LoadResult:
+    """Read, check and validate a pack folder or `.cuepack` zip; never raises for bad content.
+
+    `progress(done, total)` is called after each card file (a command line shows it).
+    """
     try:
         files = open_pack_files(path, limits)
     except PackError as exc:
         return LoadResult(None, exc.problems)
     with files, _gc_paused():
         try:
-            return _load(files)
+            return _load(files, progress)
         except PackError as exc:
             return LoadResult(None, [*files.notes, *exc.problems])
 
@@ -193,7 +201,7 @@ class _CardChecks:
     first_file: dict[str, str] = field(default_factory=dict)
 
 
-def _load(files: PackFiles) -> LoadResult:
+def _load(files: PackFiles, progress: Callable[[int, int], None] | None) -> LoadResult:
     manifest = _manifest(files.manifest_bytes())
     files.check_media()
     problems = list(files.notes)
@@ -206,7 +214,10 @@ def _load(files: PackFiles) -> LoadResult:
         refused_media=files.refused_media,
     )
     cards: list[Card] = []
-    for rel, data in files.iter_cards():
+    total = len(files.cards)
+    for done, (rel, data) in enumerate(files.iter_cards(), start=1):
+        if progress is not None:
+            progress(done, total)
         if isinstance(data, Problem):
             problems.append(data)
             continue

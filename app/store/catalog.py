@@ -4,7 +4,7 @@ packinstall), card records and the palette's listing, full-text search and the m
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from sys import intern
 from typing import TYPE_CHECKING
 
@@ -53,9 +53,12 @@ class Catalog:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
-    def install(self, pack: Pack) -> InstallOutcome:
-        """Install or replace a pack in one transaction (see `packinstall.install_pack`)."""
-        outcome = install_pack(self._db, pack)
+    def install(
+        self, pack: Pack, progress: Callable[[int, int], None] | None = None
+    ) -> InstallOutcome:
+        """Install or replace a pack in one transaction (see `packinstall.install_pack`);
+        `progress(done, total)` follows the cards written."""
+        outcome = install_pack(self._db, pack, progress)
         if outcome.status in ("installed", "updated"):
             self._changed()
         return outcome
@@ -137,7 +140,7 @@ class Catalog:
 
     def warm(self) -> None:
         """Load what the first search needs (aliases, vocabulary), e.g. when the app is idle."""
-        self._fresh_cache().vocabulary(self._conn)
+        self._fresh_cache().vocabulary(self._conn).warm()
 
     # ----- matcher ---------------------------------------------------------------------------
 
@@ -202,9 +205,11 @@ class _Cache:
         return cls({alias: tuple(sorted(ids)) for alias, ids in merged.items()})
 
     def vocabulary(self, conn: sqlite3.Connection) -> Vocabulary:
+        """The index's words and the card count, as the pack installs stored them beside the
+        index (reading them off the index itself walks all of it)."""
         if self._vocabulary is None:
-            documents = conn.execute("SELECT count(*) FROM cards").fetchone()[0]
-            terms = conn.execute("SELECT term, doc FROM cards_fts_vocab")
+            documents = conn.execute("SELECT cards FROM catalog_size").fetchone()[0]
+            terms = conn.execute("SELECT term, cards FROM vocabulary")
             self._vocabulary = Vocabulary(terms, documents)
         return self._vocabulary
 

@@ -1,12 +1,13 @@
 """Installing and removing packs in the catalog database: one transaction each, the version
-rule that refuses a downgrade, and the rows (cards, full-text index, triggers) a pack becomes."""
+rule that refuses a downgrade, and the rows (cards, full-text index, triggers) a pack becomes,
+with the index's vocabulary that search reads (migration 5)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -14,12 +15,16 @@ from app.store.db import Database, write_transaction
 from app.store.fulltext import SEQUENCE_MASK, app_token, card_rowid
 
 if TYPE_CHECKING:  # the pack models (pydantic) load only where a pack is installed
-    from app.core.model import Pack
+    from app.core.model import Card, Pack
 
 InstallStatus = Literal["installed", "updated", "unchanged", "refused"]
 
 # The columns of cards that cards_fts indexes, in its column order.
 _FTS_COLUMNS = "title, summary, keywords, body, app_refs"
+# Cards written per step of an install (each step reports its progress).
+_STEP_CARDS = 2000
+
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +47,12 @@ def pack_is_current(conn: sqlite3.Connection, pack_id: str, version: str, digest
     return row is not None
 
 
-def install_pack(db: Database, pack: Pack) -> InstallOutcome:
+def install_pack(db: Database, pack: Pack, progress: Progress | None = None) -> InstallOutcome:
     """Install or replace a pack in one transaction; a failure leaves the old one intact.
 
     Same version and digest: "unchanged", nothing is written. Same version, new digest
     (an author iterating) or a newer version: "updated". An older version: "refused".
+    `progress(done, total)` follows the cards written.
     """
     manifest = pack.manifest
     if pack_is_current(db.conn, pack.id, pack.version, pack.digest):
@@ -67,8 +73,11 @@ def install_pack(db: Database, pack: Pack) -> InstallOutcome:
                     pack.version,
                     previous,
                 )
+            if progress is not None:
+                progress(0, len(pack.cards))
             _delete_pack(conn, pack.id)
-        _insert(conn, pack)
+        _insert(conn, pack, progress)
+        _refresh_vocabulary(conn)
     counted = _count_phrase(pack)
     if previous is None:
         message = f"installed {manifest.name} {pack.version} ({counted})"
@@ -83,7 +92,10 @@ def install_pack(db: Database, pack: Pack) -> InstallOutcome:
 def remove_pack(db: Database, pack_id: str) -> bool:
     """Remove a pack with its cards and triggers; False when it was not installed."""
     with write_transaction(db) as conn:
-        return _delete_pack(conn, pack_id)
+        removed = _delete_pack(conn, pack_id)
+        if removed:
+            _refresh_vocabulary(conn)
+        return removed
 
 
 def compare_versions(a: str, b: str) -> int:
@@ -104,7 +116,7 @@ def _semver_key(version: str) -> tuple:
     return (numbers, 0, identifiers)
 
 
-def _insert(conn: sqlite3.Connection, pack: Pack) -> None:
+def _insert(conn: sqlite3.Connection, pack: Pack, progress: Progress | None) -> None:
     """Write one pack's rows; the caller owns the transaction."""
     manifest = pack.manifest
     conn.execute(
@@ -133,28 +145,35 @@ def _insert(conn: sqlite3.Connection, pack: Pack) -> None:
     first = conn.execute(
         f"SELECT coalesce(max(rowid & {SEQUENCE_MASK}), 0) + 1 FROM cards"
     ).fetchone()[0]
-    rowids = [
-        card_rowid(sequence, card.front.priority, card.front.status == "draft")
+    numbered = sorted(
+        (card_rowid(sequence, card.front.priority, card.front.status == "draft"), card)
         for sequence, card in enumerate(pack.cards, start=first)
-    ]
-    conn.executemany(
-        "INSERT INTO cards (rowid, pack_id, id, title, summary, body, keywords, skills, "
-        "priority, owner, reviewed, review_every, status, file, app_refs) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        _card_rows(pack, rowids),
     )
-    # In rowid order: FTS5 flushes its pending index data whenever a rowid arrives out of
-    # order, and a flush per card makes an install several times slower.
-    conn.execute(
-        f"INSERT INTO cards_fts (rowid, {_FTS_COLUMNS}) "
-        f"SELECT rowid, {_FTS_COLUMNS} FROM cards WHERE pack_id = ? ORDER BY rowid",
-        (pack.id,),
-    )
-    conn.executemany(
-        "INSERT INTO triggers (card_rowid, idx, app_ref, title_pattern, dwell) "
-        "VALUES (?, ?, ?, ?, ?)",
-        _trigger_rows(pack, rowids),
-    )
+    # In rowid order, step by step: FTS5 flushes its pending index data whenever a rowid
+    # arrives out of order, and a flush per card makes an install several times slower.
+    for start in range(0, len(numbered), _STEP_CARDS):
+        step = numbered[start : start + _STEP_CARDS]
+        rowids = [rowid for rowid, _ in step]
+        cards = [card for _, card in step]
+        conn.executemany(
+            "INSERT INTO cards (rowid, pack_id, id, title, summary, body, keywords, skills, "
+            "priority, owner, reviewed, review_every, status, file, app_refs) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _card_rows(pack.id, cards, rowids),
+        )
+        conn.execute(
+            f"INSERT INTO cards_fts (rowid, {_FTS_COLUMNS}) "
+            f"SELECT rowid, {_FTS_COLUMNS} FROM cards "
+            "WHERE rowid BETWEEN ? AND ? AND pack_id = ? ORDER BY rowid",
+            (rowids[0], rowids[-1], pack.id),
+        )
+        conn.executemany(
+            "INSERT INTO triggers (card_rowid, idx, app_ref, title_pattern, dwell) "
+            "VALUES (?, ?, ?, ?, ?)",
+            _trigger_rows(cards, rowids),
+        )
+        if progress is not None:
+            progress(start + len(step), len(numbered))
 
 
 def _delete_pack(conn: sqlite3.Connection, pack_id: str) -> bool:
@@ -171,6 +190,14 @@ def _delete_pack(conn: sqlite3.Connection, pack_id: str) -> bool:
     return conn.execute("DELETE FROM packs WHERE id = ?", (pack_id,)).rowcount > 0
 
 
+def _refresh_vocabulary(conn: sqlite3.Connection) -> None:
+    """Rewrite `vocabulary` and `catalog_size` from the index as it now is (pending writes of
+    this transaction included), so search reads them instead of walking the whole index."""
+    conn.execute("DELETE FROM vocabulary")
+    conn.execute("INSERT INTO vocabulary (term, cards) SELECT term, doc FROM cards_fts_vocab")
+    conn.execute("UPDATE catalog_size SET cards = (SELECT count(*) FROM cards) WHERE id = 1")
+
+
 def _unchanged(pack: Pack) -> InstallOutcome:
     message = f"{pack.manifest.name} {pack.version} is already installed"
     return InstallOutcome("unchanged", message, pack.id, pack.version, pack.version)
@@ -182,12 +209,12 @@ def _count_phrase(pack: Pack) -> str:
     return phrase + (f", {drafts} draft" + ("" if drafts == 1 else "s") if drafts else "")
 
 
-def _card_rows(pack: Pack, rowids: Sequence[int]) -> Iterable[tuple]:
-    for rowid, card in zip(rowids, pack.cards, strict=True):
+def _card_rows(pack_id: str, cards: Sequence[Card], rowids: Sequence[int]) -> Iterable[tuple]:
+    for rowid, card in zip(rowids, cards, strict=True):
         front = card.front
         yield (
             rowid,
-            pack.id,
+            pack_id,
             front.id,
             front.title,
             front.summary,
@@ -204,7 +231,7 @@ def _card_rows(pack: Pack, rowids: Sequence[int]) -> Iterable[tuple]:
         )
 
 
-def _trigger_rows(pack: Pack, rowids: Sequence[int]) -> Iterable[tuple]:
-    for rowid, card in zip(rowids, pack.cards, strict=True):
+def _trigger_rows(cards: Sequence[Card], rowids: Sequence[int]) -> Iterable[tuple]:
+    for rowid, card in zip(rowids, cards, strict=True):
         for idx, trigger in enumerate(card.front.triggers):
             yield (rowid, idx, trigger.app, trigger.title, trigger.dwell)

@@ -166,13 +166,25 @@ class Vocabulary:
         self._terms = [term for term, _ in pairs]
         self._docs = [docs for _, docs in pairs]
         self._docs_before = [0, *itertools.accumulate(self._docs)]
-        self._by_length: dict[int, list[str]] = {}
-        for term in self._terms:
-            # Only words a person types are correction candidates (not the catalog's app
-            # tokens, which start with a private-use character).
-            if term.isalpha() and _WORD.fullmatch(term):
-                self._by_length.setdefault(len(term), []).append(term)
+        self._lengths: dict[int, list[str]] | None = None
         self._prefixes: dict[int, list[str]] = {}
+
+    @property
+    def _by_length(self) -> dict[int, list[str]]:
+        """Correction candidates by length, grouped at the first typo (or `warm`): a search
+        without one, as most `cuecards search` processes are, never pays for it."""
+        if self._lengths is None:
+            self._lengths = {}
+            for term in self._terms:
+                # Only words a person types are correction candidates (not the catalog's app
+                # tokens, which start with a private-use character).
+                if term.isalpha() and _WORD.fullmatch(term):
+                    self._lengths.setdefault(len(term), []).append(term)
+        return self._lengths
+
+    def warm(self) -> None:
+        """Group the correction candidates now, for a long-lived process while it is idle."""
+        _ = self._by_length
 
     def __len__(self) -> int:
         return len(self._terms)

@@ -15,12 +15,16 @@ from app.store.db import open_database
 class Services:
     """Settings (with the admin policy), the SQLite database and the card catalog."""
 
-    def __init__(self, data_dir: Path, policy: Policy | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, policy: Policy | None = None, *, every_page: bool = True
+    ) -> None:
+        """`every_page=False` checks only the database file's structure (see open_database):
+        for short commands, whose cost must not grow with the catalog."""
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         self.policy = policy if policy is not None else Policy.load()
         self.settings = Settings(data_dir, self.policy)
-        self.db, notice = open_database(data_dir / DB_FILE)
+        self.db, notice = open_database(data_dir / DB_FILE, every_page=every_page)
         self.notices: list[str] = [notice] if notice else []
         self.catalog = Catalog(self.db)
 

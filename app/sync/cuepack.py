@@ -25,6 +25,7 @@ import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,15 +85,17 @@ def build_cuepack(
     *,
     signature: bytes | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Built:
     """Validate the pack folder and write it as a deterministic `.cuepack` at `out`.
 
     Refuses (PackError with every problem) when the pack has any error: a published pack
     has no skipped cards. Hidden files, stray files and non-card files are left out (they are
     the warnings in the result). `signature` (SIGNATURE bytes) is added when given.
+    `progress(done, total)` follows the cards validated.
     """
     folder, out = Path(folder), Path(out)
-    result = load_pack(folder, limits=limits)
+    result = load_pack(folder, limits=limits, progress=progress)
     if result.pack is None or result.errors:
         raise PackError(result.errors or result.problems)
     pack = result.pack

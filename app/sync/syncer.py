@@ -17,6 +17,7 @@ in its Packs window.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 import tempfile
@@ -76,7 +77,10 @@ class Syncer:
         data_dir: Path,
         client: HttpClient | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> None:
+        """`progress(step, done, total)` follows each pack's long steps ("Reading acme.x",
+        cards read of all), for a command line to show."""
         self.settings = settings
         self.catalog = catalog
         self.db = db
@@ -84,6 +88,7 @@ class Syncer:
         self.client = client or HttpClient()
         self.store = Path(data_dir) / STORE
         self._clock = clock
+        self._progress = progress
         self._installed: dict[str, PackInfo] = {}
         self._run_dir: Path | None = None
 
@@ -249,11 +254,12 @@ class Syncer:
         self, source: str, offer: Offer, path: Path, manifest: PackManifest
     ) -> PackResult:
         """Version, policy and ownership checks, then the install; raises PackError."""
+        self._step(f"Checking {manifest.id}", 0, 0)
         digest = pack_digest(path)
         early = self._version_check(offer, manifest.id, manifest.version, digest)
         if early is not None:
             return early
-        staged = self._stage(offer, path)
+        staged = self._stage(offer, path, manifest.id)
         try:
             again = read_manifest(staged)
             if (again.id, again.version) != (manifest.id, manifest.version):
@@ -284,10 +290,10 @@ class Syncer:
         os.replace(staged, final)
         keep_file = False
         try:
-            result = load_pack(final)
+            result = load_pack(final, progress=self._counter(f"Reading {pack_id}"))
             if result.pack is None or result.errors:
                 raise PackError(result.errors or result.problems)
-            outcome = self.catalog.install(result.pack)
+            outcome = self.catalog.install(result.pack, self._counter(f"Installing {pack_id}"))
             if outcome.status == "refused":
                 raise PackError([Problem(file="", message=outcome.message)])
             keep_file = True
@@ -349,11 +355,11 @@ class Syncer:
             "the same: publish changes under a higher version",
         )
 
-    def _stage(self, offer: Offer, path: Path) -> Path:
+    def _stage(self, offer: Offer, path: Path, pack_id: str) -> Path:
         """A private copy of the pack in this run's incoming folder (what gets verified)."""
         target = self._incoming() / f"{os.getpid()}-{time.monotonic_ns()}.cuepack"
         if offer.kind == "folder":
-            build_cuepack(path, target)
+            build_cuepack(path, target, progress=self._counter(f"Checking {pack_id}"))
         elif path.parent == self._incoming():
             os.replace(path, target)
         else:
@@ -361,6 +367,16 @@ class Syncer:
         return target
 
     # ----- helpers ---------------------------------------------------------------------------
+
+    def _step(self, step: str, done: int, total: int) -> None:
+        if self._progress is not None:
+            self._progress(step, done, total)
+
+    def _counter(self, step: str) -> Callable[[int, int], None] | None:
+        """The `(done, total)` callback of one step, or None when nobody follows progress."""
+        if self._progress is None:
+            return None
+        return functools.partial(self._progress, step)
 
     def _incoming(self) -> Path:
         assert self._run_dir is not None, "only during sync_all()"

@@ -132,11 +132,12 @@ def test_a_failing_migration_changes_nothing(
     assert _aside_files(tmp_path) == []
 
 
-def test_a_file_of_garbage_is_moved_aside_and_replaced(tmp_path: Path) -> None:
+@pytest.mark.parametrize("every_page", [True, False])
+def test_a_file_of_garbage_is_moved_aside_and_replaced(tmp_path: Path, every_page: bool) -> None:
     path = tmp_path / "cuecards.db"
     garbage = random.Random(1).randbytes(50_000)
     path.write_bytes(garbage)
-    db, notice = open_database(path)
+    db, notice = open_database(path, every_page=every_page)
     assert schema_version(db) == SCHEMA_VERSION
     [aside] = _aside_files(tmp_path)
     assert (tmp_path / aside).read_bytes() == garbage
@@ -144,19 +145,35 @@ def test_a_file_of_garbage_is_moved_aside_and_replaced(tmp_path: Path) -> None:
     assert aside in notice and "fresh" in notice
 
 
-def test_a_truncated_file_is_moved_aside(tmp_path: Path) -> None:
+@pytest.mark.parametrize("every_page", [True, False])
+def test_a_truncated_file_is_moved_aside(tmp_path: Path, every_page: bool) -> None:
     path = tmp_path / "cuecards.db"
     _fill(path)
     size = path.stat().st_size
     with open(path, "r+b") as handle:
         handle.truncate(size // 2)
-    db, notice = open_database(path)
+    db, notice = open_database(path, every_page=every_page)
     assert notice is not None
     assert len(_aside_files(tmp_path)) == 1
     assert db.conn.execute("SELECT count(*) FROM packs").fetchone()[0] == 0
 
 
-def test_garbage_over_a_table_page_is_detected(tmp_path: Path) -> None:
+def test_a_file_missing_only_its_last_page_is_moved_aside_without_reading_every_page(
+    tmp_path: Path,
+) -> None:
+    """SQLite compares the file's length with the page count its header records."""
+    path = tmp_path / "cuecards.db"
+    _fill(path)
+    page_size = sqlite3.connect(path).execute("PRAGMA page_size").fetchone()[0]
+    with open(path, "r+b") as handle:
+        handle.truncate(path.stat().st_size - page_size)
+    _, notice = open_database(path, every_page=False)
+    assert notice is not None
+    assert len(_aside_files(tmp_path)) == 1
+
+
+@pytest.mark.parametrize("every_page", [True, False])
+def test_garbage_over_a_table_page_is_detected(tmp_path: Path, every_page: bool) -> None:
     path = tmp_path / "cuecards.db"
     _fill(path)
     conn = sqlite3.connect(path)
@@ -166,7 +183,7 @@ def test_garbage_over_a_table_page_is_detected(tmp_path: Path) -> None:
     with open(path, "r+b") as handle:
         handle.seek((root - 1) * page_size)
         handle.write(random.Random(2).randbytes(page_size))
-    _, notice = open_database(path)
+    _, notice = open_database(path, every_page=every_page)
     assert notice is not None
     assert len(_aside_files(tmp_path)) == 1
 
