@@ -33,8 +33,13 @@ from app.server.storage import Storage, StorageError
 from app.server.validation import MAX_BODY, Refusal, validate
 
 REPORTS_PATH = "/v1/reports"
+UNAVAILABLE_RETRY_S = "30"  # Retry-After when the database does not answer
 access_log = logging.getLogger("cuecards.collector.access")
 log = logging.getLogger("cuecards.collector")
+
+
+def _unavailable() -> Refusal:
+    return Refusal(503, "unavailable", "the collector cannot store reports now; try again later")
 
 
 def json_response(
@@ -81,7 +86,11 @@ class Collector:
                 "send the collector's token as 'Authorization: Bearer cct_…' (a manager makes "
                 "one with `cuecards collect token add`)",
             )
-        found = await run_in_threadpool(self.storage.find_token, tokens.digest(given))
+        try:
+            found = await run_in_threadpool(self.storage.find_token, tokens.digest(given))
+        except StorageError as exc:
+            log.error("cannot check a token: %s", exc)
+            raise _unavailable() from None
         if found is None:
             raise Refusal(401, "unauthorized", "this token is not known to the collector")
         request.state.token_id = found.id
@@ -94,6 +103,8 @@ class Collector:
             token = await self.authenticate(request)
         except Refusal as refusal:
             headers = {"WWW-Authenticate": "Bearer"} if refusal.status == 401 else None
+            if refusal.status == 503:
+                headers = {"Retry-After": UNAVAILABLE_RETRY_S}
             return refused(refusal, headers)
         wait = self.limiter.take(token.id)
         if wait is not None:
@@ -129,12 +140,7 @@ class Collector:
             outcome = await run_in_threadpool(self.storage.store, report, token.id, now)
         except StorageError as exc:
             log.error("cannot store batch %s: %s", report.batch_id, exc)
-            return refused(
-                Refusal(
-                    503, "unavailable", "the collector cannot store reports now; try again later"
-                ),
-                {"Retry-After": "30"},
-            )
+            return refused(_unavailable(), {"Retry-After": UNAVAILABLE_RETRY_S})
         if outcome == "conflict":
             return refused(
                 Refusal(

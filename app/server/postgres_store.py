@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 POOL_SIZE = 8
 CONNECT_TIMEOUT_S = 10.0
+# How long a request waits for a pooled connection (all busy, or the database is down).
+POOL_WAIT_S = 5.0
 # pg_advisory_xact_lock key for the migrations: "cuecards" in ASCII, as a bigint.
 _MIGRATION_LOCK = 0x6375656361726473
 
@@ -66,7 +68,7 @@ class PostgresStorage:
             min_size=1,
             max_size=POOL_SIZE,
             open=False,
-            timeout=CONNECT_TIMEOUT_S,
+            timeout=POOL_WAIT_S,
             kwargs={"connect_timeout": int(CONNECT_TIMEOUT_S)},
             name="cuecards-collector",
         )
@@ -91,16 +93,25 @@ class PostgresStorage:
         storage.migrate(tx, self.url)
 
     def _run(self, job: Callable[[_Transaction], T]) -> T:
-        """`job` in one transaction on a pooled connection, committed when it returns."""
-        try:
-            with self._pool.connection() as conn, conn.transaction():
-                return job(_Transaction(conn))
-        except PoolTimeout:
-            raise StorageError(
-                f"{self.url}: no connection within {CONNECT_TIMEOUT_S:.0f} s"
-            ) from None
-        except psycopg.OperationalError as exc:
-            raise StorageError(f"{self.url}: {str(exc).strip()}") from None
+        """`job` in one transaction on a pooled connection, committed when it returns.
+
+        A connection the server dropped (a restart, a failover) is replaced and the job run once
+        more: every job is safe to repeat (a report whose commit did arrive is then a duplicate).
+        """
+        for attempt in (1, 2):
+            conn: psycopg.Connection[Any] | None = None
+            try:
+                with self._pool.connection() as conn, conn.transaction():
+                    return job(_Transaction(conn))
+            except PoolTimeout:
+                raise StorageError(
+                    f"{self.url}: no connection within {POOL_WAIT_S:.0f} s"
+                ) from None
+            except psycopg.OperationalError as exc:
+                if attempt == 1 and conn is not None and conn.broken:
+                    continue
+                raise StorageError(f"{self.url}: {str(exc).strip()}") from None
+        raise AssertionError("unreachable")
 
     def store(self, report: Report, token_id: str, received_at: float) -> Stored:
         return self._run(lambda tx: storage.insert_report(tx, report, token_id, received_at))

@@ -168,7 +168,10 @@ class SqliteStorage:
         return self._write(lambda conn: storage.insert_report(conn, report, token_id, received_at))
 
     def find_token(self, token_digest: str) -> Token | None:
-        return storage.find_token(self._reader(), token_digest)
+        try:
+            return storage.find_token(self._reader(), token_digest)
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self.url}: cannot read ({exc})") from None
 
     def add_token(self, token: Token) -> None:
         self._write(lambda conn: storage.add_token(conn, token))

@@ -20,6 +20,7 @@ import trustme
 from app.sync.sources import Answer
 from app.sync.upload import retry_after
 from tests.server.collector import Collector, add_token, cli, post, report_bytes, stored
+from tests.server.postgres import Postgres
 
 Start = Callable[..., Collector]
 
@@ -245,3 +246,53 @@ def test_tls_with_a_certificate_and_a_bad_certificate_refused(
     assert post(collector.url, report_bytes(), token, context=client).status == 201
     with pytest.raises(ssl.SSLCertVerificationError):
         post(collector.url, report_bytes(), token, context=ssl.create_default_context())
+
+
+def test_postgresql_connections_dropped_are_replaced_and_a_lost_database_is_503(
+    postgres: Postgres, start_collector: Start
+) -> None:
+    """A restart of PostgreSQL's sessions costs no report (the pool reconnects and the store
+    runs again); with the database gone, health and reports answer 503 with Retry-After, and
+    the app waits as long as it is told."""
+    import psycopg
+
+    db = postgres.new_database()
+    name = db.rsplit("/", 1)[1]
+    token = add_token(db)
+    collector = start_collector(db)
+    assert post(collector.url, report_bytes(), token).status == 201
+    with psycopg.connect(postgres.url(), autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+        again = post(collector.url, report_bytes(), token)
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    health = post(collector.base + "/healthz", b"", None, method="GET")
+    down = post(collector.url, report_bytes(), token)
+
+    assert again.status == 201
+    assert (health.status, health.body) == (
+        503,
+        {"status": "unavailable", "reason": "the database does not answer"},
+    )
+    assert (down.status, down.body) == (
+        503,
+        {
+            "error": "unavailable",
+            "reason": "the collector cannot store reports now; try again later",
+        },
+    )
+    assert down.headers["retry-after"] == "30"
+    assert retry_after(Answer(503, {"Retry-After": "30"}, b""), 0) == 30
+    assert "cannot check a token" in collector.text() or "cannot store" in collector.text()
+
+
+def test_a_port_in_use_is_one_line_and_exit_1(tmp_path: Path, start_collector: Start) -> None:
+    first = start_collector(str(tmp_path / "one.db"))
+
+    second = cli("collect", "serve", "--db", str(tmp_path / "two.db"), "--port", str(first.port))
+
+    assert (second.returncode, second.stderr) == (
+        1,
+        f"cuecards: cannot listen on 127.0.0.1:{first.port} (Address already in use)\n",
+    )
