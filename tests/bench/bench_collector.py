@@ -66,8 +66,8 @@ def _wrk(url: str, token: str, seconds: int, out: Path, repeat: bool, nice: int 
         "CC_REPEAT": "1" if repeat else "0",
     }
     done = subprocess.run(
-        ["nice", "-n", str(nice), "wrk", "-t", str(CONNECTIONS), "-c", str(CONNECTIONS), "-d", f"{seconds}s",
-         "--timeout", "10s", "-s", str(LUA), url],
+        ["nice", "-n", str(nice), "wrk", "-t", str(CONNECTIONS), "-c", str(CONNECTIONS),
+         "-d", f"{seconds}s", "--timeout", "10s", "-s", str(LUA), url],
         env=env, capture_output=True, text=True, timeout=seconds + 60, check=False,
     )  # fmt: skip
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
