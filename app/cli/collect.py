@@ -49,6 +49,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from app.server.ratelimit import DEFAULT_BURST, DEFAULT_RATE
     from app.server.serve import ServeOptions, SetupError, StartError, serve
 
     options = ServeOptions(
@@ -57,8 +58,8 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         cert=Path(args.cert) if args.cert else None,
         key=Path(args.key) if args.key else None,
-        rate=args.rate_limit,
-        burst=args.burst,
+        rate=DEFAULT_RATE if args.rate_limit is None else args.rate_limit,
+        burst=DEFAULT_BURST if args.burst is None else args.burst,
     )
     try:
         return serve(options)

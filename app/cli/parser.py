@@ -195,12 +195,11 @@ def _add_collect(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--rate-limit",
         type=_positive_float,
-        default=20.0,
         metavar="N",
         help="reports a second per token, on average (default 20); more are answered 429",
     )
     serve.add_argument(
-        "--burst", type=_positive_int, default=200, metavar="N", help="short bursts (default 200)"
+        "--burst", type=_positive_int, metavar="N", help="short bursts (default 200)"
     )
     serve.set_defaults(func=cmd_collect)
     token = collect_sub.add_parser("token", help="bearer tokens: add, list, revoke")
