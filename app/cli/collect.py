@@ -34,6 +34,7 @@ def _server_modules() -> None:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
+    """`collect serve` or `collect token add|list|revoke`."""
     _server_modules()
     if args.collect_command == "serve":
         return _serve(args)

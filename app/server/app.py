@@ -39,6 +39,7 @@ log = logging.getLogger("cuecards.collector")
 
 
 def _unavailable() -> Refusal:
+    """The answer while the database does not answer (the app retries after Retry-After)."""
     return Refusal(503, "unavailable", "the collector cannot store reports now; try again later")
 
 
@@ -51,6 +52,7 @@ def json_response(
 
 
 def refused(refusal: Refusal, headers: dict[str, str] | None = None) -> Response:
+    """A refusal as its JSON answer."""
     return json_response(refusal.status, refusal.body(), headers)
 
 
@@ -99,6 +101,7 @@ class Collector:
         return found
 
     async def post_report(self, request: Request) -> Response:
+        """POST /v1/reports: check, store once, answer (see the module docstring)."""
         try:
             token = await self.authenticate(request)
         except Refusal as refusal:
@@ -153,6 +156,7 @@ class Collector:
         return json_response(status, {"status": outcome, "batch_id": report.batch_id})
 
     async def health(self, request: Request) -> Response:
+        """GET /healthz: 200 while the database answers, else 503 (for a load balancer)."""
         try:
             await run_in_threadpool(self.storage.ping)
         except StorageError as exc:

@@ -43,21 +43,35 @@ class Storage(Protocol):
     """The collector's database, whichever it is. Methods block; they are safe to call from
     several threads at once (the web server calls them from its worker threads)."""
 
-    url: str
+    url: str  # which database, for messages (never a password)
 
-    def store(self, report: Report, token_id: str, received_at: float) -> Stored: ...
+    def store(self, report: Report, token_id: str, received_at: float) -> Stored:
+        """Store the report once, durably, before returning; or say it is already there."""
+        ...
 
-    def find_token(self, token_digest: str) -> Token | None: ...
+    def find_token(self, token_digest: str) -> Token | None:
+        """The token with this digest, revoked or not; None when there is none."""
+        ...
 
-    def add_token(self, token: Token) -> None: ...
+    def add_token(self, token: Token) -> None:
+        """Store a new token (its digest, never its text)."""
+        ...
 
-    def tokens(self) -> list[Token]: ...
+    def tokens(self) -> list[Token]:
+        """Every token, oldest first."""
+        ...
 
-    def revoke_token(self, token_id: str, when: float) -> Token | None: ...
+    def revoke_token(self, token_id: str, when: float) -> Token | None:
+        """Revoke a token by id (the first time counts); None when there is no such id."""
+        ...
 
-    def ping(self) -> None: ...
+    def ping(self) -> None:
+        """Raise StorageError unless the database answers (the health check)."""
+        ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Finish what is under way and close every connection."""
+        ...
 
 
 def open_storage(db: str) -> Storage:
@@ -142,10 +156,12 @@ def insert_report(sql: Sql, report: Report, token_id: str, received_at: float) -
 
 
 def _token(row: tuple[Any, ...]) -> Token:
+    """A Token from a row of the tokens table."""
     return Token(str(row[0]), str(row[1]), str(row[2]), row[3], float(row[4]), row[5])
 
 
 def find_token(sql: Sql, token_digest: str) -> Token | None:
+    """The token with this digest, or None."""
     row = sql.execute(
         f"SELECT {_TOKEN_COLUMNS} FROM tokens WHERE digest = ?", (token_digest,)
     ).fetchone()
@@ -153,6 +169,7 @@ def find_token(sql: Sql, token_digest: str) -> Token | None:
 
 
 def add_token(sql: Sql, token: Token) -> None:
+    """Insert a new token row."""
     sql.execute(
         f"INSERT INTO tokens ({_TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
         (token.id, token.digest, token.name, token.cohort, token.created_at, token.revoked_at),
@@ -160,6 +177,7 @@ def add_token(sql: Sql, token: Token) -> None:
 
 
 def list_tokens(sql: Sql) -> list[Token]:
+    """Every token, oldest first."""
     rows = sql.execute(f"SELECT {_TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id").fetchall()
     return [_token(r) for r in rows]
 

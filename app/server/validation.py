@@ -142,6 +142,7 @@ def _no_constant(name: str) -> Any:
 
 
 def _invalid(reason: str) -> Refusal:
+    """A 400 refusal of the report's content."""
     return Refusal(400, "invalid_report", reason)
 
 
@@ -196,6 +197,7 @@ def _object(value: Any, path: str, fields: Fields, schema: int) -> dict[str, Any
 
 
 def _count(value: Any, path: str) -> int:
+    """A count: a whole number from 0 to MAX_COUNT."""
     if type(value) is not int:  # bool and float are not counts
         raise _invalid(f"{path}: expected a whole number, got {_kind(value)}")
     if value < 0:
@@ -212,6 +214,7 @@ def _counts(obj: Mapping[str, Any], names: list[str], path: str) -> dict[str, in
 
 
 def _text(value: Any, path: str) -> str:
+    """A JSON string."""
     if not isinstance(value, str):
         raise _invalid(f"{path}: expected a string, got {_kind(value)}")
     return value
@@ -244,6 +247,7 @@ def _app_id(value: Any, path: str) -> str:
 
 
 def _array(value: Any, path: str, cap: int) -> list[Any]:
+    """A JSON array of at most `cap` entries."""
     if not isinstance(value, list):
         raise _invalid(f"{path}: expected an array, got {_kind(value)}")
     if len(value) > cap:
@@ -252,6 +256,7 @@ def _array(value: Any, path: str, cap: int) -> list[Any]:
 
 
 def _schema(report: dict[str, Any]) -> Schema:
+    """The schema the report names, which fixes every field it may have."""
     if "schema" not in report:
         raise _invalid("report: missing field 'schema'")
     version = report["schema"]
@@ -277,6 +282,7 @@ def _batch_id(value: Any) -> str:
 
 
 def _day(value: Any, today: dt.date) -> str:
+    """A YYYY-MM-DD day between FIRST_DAY and tomorrow."""
     text = _text(value, "day")
     try:
         day = dt.date.fromisoformat(text) if DAY.match(text) else None
@@ -315,6 +321,7 @@ def _noise(value: Any, schema: Schema) -> float | None:
 
 
 def _cards(value: Any, schema: Schema) -> tuple[CardCounts, ...]:
+    """The per-card lines: well-formed ids, each card once, valid counts."""
     rows, seen = [], {}
     names = schema.counts(schema.card)
     for i, entry in enumerate(_array(value, "cards", MAX_CARDS)):
@@ -332,6 +339,7 @@ def _cards(value: Any, schema: Schema) -> tuple[CardCounts, ...]:
 
 
 def _apps(value: Any, schema: Schema) -> tuple[AppCounts, ...]:
+    """The per-app lines: well-formed app ids, each app once, valid counts."""
     rows, seen = [], {}
     names = schema.counts(schema.app)
     for i, entry in enumerate(_array(value, "apps", MAX_APPS)):
