@@ -37,13 +37,13 @@ lock:
 	$(PYTHON) -m venv build/uv
 	build/uv/bin/pip install --quiet uv==$(UV_VERSION)
 	build/uv/bin/uv pip compile pyproject.toml --universal --generate-hashes --python-version 3.10 \
-		--extra test --extra dist --quiet -o $(LOCK)
+		--extra test --extra dist --extra server --quiet -o $(LOCK)
 
 ## The suite against the newest releases pyproject.toml allows (not the lock; not run in CI):
 ## meet upstream changes on purpose, then `make lock`.
 test-latest: system-deps
 	$(PYTHON) -m venv --clear .venv-latest
-	.venv-latest/bin/pip install --quiet --upgrade -e '.[test,dist]'
+	.venv-latest/bin/pip install --quiet --upgrade -e '.[test,dist,server]'
 	mkdir -p build && .venv-latest/bin/pip list --format=freeze > build/latest-versions.txt
 	.venv-latest/bin/python -m pytest
 

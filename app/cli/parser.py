@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app import __version__
+from app.cli.collect import cmd_collect
 from app.cli.config import cmd_config
 from app.cli.doctor import cmd_doctor
 from app.cli.pack import cmd_pack_install, cmd_pack_list, cmd_pack_remove, cmd_pack_sync
@@ -158,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--days", type=_positive_int, default=30, metavar="N")
     report.set_defaults(func=cmd_report)
 
+    _add_collect(sub, common)
+
     doctor = sub.add_parser("doctor", help="check display, data dir, database, packs, policy…")
     doctor.add_argument("--json", action="store_true")
     doctor.set_defaults(func=cmd_doctor)
@@ -180,14 +183,68 @@ def parse_command_line(
     return args
 
 
+def _add_collect(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
+    """`collect serve|token …`: the collector (extra `server`)."""
+    collect = sub.add_parser(
+        "collect", help="the collector that receives the reports (extra `server`)"
+    )
+    collect_sub = _Subparsers(
+        collect.add_subparsers(dest="collect_command", metavar="ACTION", required=True), common
+    )
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument(
+        "--db",
+        required=True,
+        metavar="DB",
+        help="a SQLite file (made when missing) or a postgresql://user@host/dbname URL",
+    )
+    serve = collect_sub.add_parser(
+        "serve", parents=(db,), help="receive reports at /v1/reports until SIGTERM or Ctrl+C"
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; plain http only on loopback)",
+    )
+    serve.add_argument(
+        "--port", type=_port, help="default 8443 with --cert, 8080 without; 0: any free port"
+    )
+    serve.add_argument("--cert", metavar="FILE", help="TLS certificate chain (PEM)")
+    serve.add_argument("--key", metavar="FILE", help="its private key (PEM)")
+    serve.add_argument(
+        "--rate-limit",
+        type=_positive_float,
+        metavar="N",
+        help="reports a second per token, on average (default 20); more are answered 429",
+    )
+    serve.add_argument(
+        "--burst", type=_positive_int, metavar="N", help="short bursts (default 200)"
+    )
+    serve.set_defaults(func=cmd_collect)
+    token = collect_sub.add_parser("token", help="bearer tokens: add, list, revoke")
+    token_sub = _Subparsers(
+        token.add_subparsers(dest="token_command", metavar="ACTION", required=True), common
+    )
+    add = token_sub.add_parser("add", parents=(db,), help="make a token; it is printed once")
+    add.add_argument("--name", help="who it is for, e.g. the team or site")
+    add.add_argument("--cohort", help="a cohort label the reports sent with it belong to")
+    listing = token_sub.add_parser("list", parents=(db,), help="every token (never its text)")
+    listing.add_argument("--json", action="store_true")
+    revoke = token_sub.add_parser("revoke", parents=(db,), help="refuse a token from now on (403)")
+    revoke.add_argument("token_id", metavar="ID", help="the id `token list` shows")
+    token.set_defaults(func=cmd_collect)
+
+
 class _Subparsers:
     """Adds the shared options (e.g. --data-dir) to every subcommand's parser."""
 
     def __init__(self, action: Any, common: argparse.ArgumentParser) -> None:
         self.action, self.common = action, common
 
-    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        return self.action.add_parser(name, parents=[self.common], **kwargs)
+    def add_parser(
+        self, name: str, parents: tuple[argparse.ArgumentParser, ...] = (), **kwargs: Any
+    ) -> argparse.ArgumentParser:
+        return self.action.add_parser(name, parents=[self.common, *parents], **kwargs)
 
 
 def _positive_int(text: str) -> int:
@@ -197,4 +254,24 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be a number above 0")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is 0 to 65535")
     return value
