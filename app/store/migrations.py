@@ -214,6 +214,20 @@ CREATE INDEX usage_events_for_reports
     ON usage_events(kind, pack_id, card_id, app_id, ts, results);
 """
 
-MIGRATIONS: tuple[str, ...] = (CATALOG, SYNC, PERSON, OUTBOX)
+# Migration 5: whether a search was answered (see store.usage). A search is answered when some
+# card matched every word of it; partial matches alone leave it unanswered, the content gap
+# reports count. `answered` is 1 or 0 for searches logged from now on and NULL for anything
+# else; searches logged before it say only how many cards they found, so reports read a NULL
+# as "answered when it found any card" (store.reports, core.aggregates). The report index
+# gains the column so a day's report still reads the index alone.
+ANSWERED = """
+ALTER TABLE usage_events ADD COLUMN answered INTEGER CHECK (answered IN (0, 1));
+
+DROP INDEX usage_events_for_reports;
+CREATE INDEX usage_events_for_reports
+    ON usage_events(kind, pack_id, card_id, app_id, ts, results, answered);
+"""
+
+MIGRATIONS: tuple[str, ...] = (CATALOG, SYNC, PERSON, OUTBOX, ANSWERED)
 
 SCHEMA_VERSION = len(MIGRATIONS)
