@@ -127,7 +127,7 @@ class Catalog:
         match, the last one as a prefix while it is still being typed; a word the index does
         not know is replaced by its corrections (one typo, two from 8 letters). When fewer
         than ENOUGH_HITS cards match every word, cards matching any word follow. Ranking is
-        bm25 with title > summary > keywords > body. Cards with a
+        bm25 with title > summary > keywords (and a pack's synonyms) > body. Cards with a
         trigger for `app` (an app id, resolved through every pack's aliases) score APP_BOOST
         times more. A query matching more than RANK_WINDOW cards ranks the highest-priority
         ones. Each hit says which words it matched; one missing any is partial and ranks below

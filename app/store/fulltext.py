@@ -16,8 +16,9 @@ from app.store.search import Expression, Query, Vocabulary, WordGroups, any_grou
 
 # A card with a trigger for the app in front scores this much higher.
 APP_BOOST = 1.5
-# bm25 column weights: title, summary, keywords, body; app_refs only filters, never scores.
-BM25 = "bm25(cards_fts, 10.0, 5.0, 4.0, 1.0, 0.0)"
+# bm25 column weights: title, summary, keywords, body; app_refs only filters, never scores;
+# synonyms (what a pack's synonyms add to a card, migration 6) count as keywords.
+BM25 = "bm25(cards_fts, 10.0, 5.0, 4.0, 1.0, 0.0, 4.0)"
 # bm25 costs 1-3 µs per matching card. A query matching more cards than this (or than the
 # limit, if higher), such as a short prefix like "re", ranks only this many: the ones with the
 # highest priority, which come first in rowid order.
@@ -32,7 +33,12 @@ FALLBACK_CEILING = 0.9
 
 # Columns searched in turn for words found in most cards, with their bm25 weights, and the
 # idf bm25 gives such words (FTS5 clamps a negative idf to this floor).
-_COLUMN_TIERS = (("{title}", 10.0), ("{summary}", 5.0), ("{keywords}", 4.0), ("{body}", 1.0))
+_COLUMN_TIERS = (
+    ("{title}", 10.0),
+    ("{summary}", 5.0),
+    ("{keywords synonyms}", 4.0),
+    ("{body}", 1.0),
+)
 _IDF_FLOOR = 1e-6
 
 # The score of a (rowid, score) pair; sorts keep equal scores in rowid (priority) order.

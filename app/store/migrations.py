@@ -228,6 +228,28 @@ CREATE INDEX usage_events_for_reports
     ON usage_events(kind, pack_id, card_id, app_id, ts, results, answered);
 """
 
-MIGRATIONS: tuple[str, ...] = (CATALOG, SYNC, PERSON, OUTBOX, ANSWERED)
+# Migration 6: a pack's synonyms (pack.yaml `synonyms:`, see store.synonyms). `cards.synonyms`
+# holds, per card, the words people use for the words the card contains, written at install
+# time; cards_fts indexes it as a sixth column (bm25 weight as keywords), so a search for
+# "snip" finds a card about screenshots with no extra work per search. An FTS5 table cannot
+# gain a column, so it is made again and rebuilt from `cards` (packs installed before this had
+# no synonyms: a pack declaring them did not validate).
+SYNONYMS = """
+ALTER TABLE cards ADD COLUMN synonyms TEXT NOT NULL DEFAULT '';
+
+DROP TABLE cards_fts_vocab;
+DROP TABLE cards_fts;
+CREATE VIRTUAL TABLE cards_fts USING fts5(
+    title, summary, keywords, body, app_refs, synonyms,
+    content = 'cards',
+    content_rowid = 'rowid',
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3 4 5'
+);
+CREATE VIRTUAL TABLE cards_fts_vocab USING fts5vocab(cards_fts, 'row');
+INSERT INTO cards_fts(cards_fts) VALUES ('rebuild');
+"""
+
+MIGRATIONS: tuple[str, ...] = (CATALOG, SYNC, PERSON, OUTBOX, ANSWERED, SYNONYMS)
 
 SCHEMA_VERSION = len(MIGRATIONS)

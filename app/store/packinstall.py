@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from app.store.db import Database, write_transaction
 from app.store.fulltext import SEQUENCE_MASK, app_token, card_rowid
+from app.store.synonyms import SynonymTable
 
 if TYPE_CHECKING:  # the pack models (pydantic) load only where a pack is installed
     from app.core.model import Pack
@@ -19,7 +20,7 @@ if TYPE_CHECKING:  # the pack models (pydantic) load only where a pack is instal
 InstallStatus = Literal["installed", "updated", "unchanged", "refused"]
 
 # The columns of cards that cards_fts indexes, in its column order.
-_FTS_COLUMNS = "title, summary, keywords, body, app_refs"
+_FTS_COLUMNS = "title, summary, keywords, body, app_refs, synonyms"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +140,8 @@ def _insert(conn: sqlite3.Connection, pack: Pack) -> None:
     ]
     conn.executemany(
         "INSERT INTO cards (rowid, pack_id, id, title, summary, body, keywords, skills, "
-        "priority, owner, reviewed, review_every, status, file, app_refs) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "priority, owner, reviewed, review_every, status, file, app_refs, synonyms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         _card_rows(pack, rowids),
     )
     # In rowid order: FTS5 flushes its pending index data whenever a rowid arrives out of
@@ -183,8 +184,11 @@ def _count_phrase(pack: Pack) -> str:
 
 
 def _card_rows(pack: Pack, rowids: Sequence[int]) -> Iterable[tuple]:
+    """The `cards` rows of a pack; `synonyms` holds what the pack's synonyms add to each card."""
+    table = SynonymTable(pack.manifest.synonyms)
     for rowid, card in zip(rowids, pack.cards, strict=True):
         front = card.front
+        said = table.expand((front.title, front.summary, *front.keywords, card.body))
         yield (
             rowid,
             pack.id,
@@ -201,6 +205,7 @@ def _card_rows(pack: Pack, rowids: Sequence[int]) -> Iterable[tuple]:
             front.status,
             card.file,
             " ".join(sorted({app_token(trigger.app) for trigger in front.triggers})),
+            said,
         )
 
 

@@ -69,6 +69,12 @@ def parse_query(text: str) -> Query:
     return Query(tuple(kept), still_typing)
 
 
+def index_words(text: str) -> list[str]:
+    """Every word of `text` as the index splits and folds it, in order, repeats kept."""
+    folded = text.lower() if text.isascii() else fold(unicodedata.normalize("NFKC", text))
+    return _WORD.findall(folded)
+
+
 def without_stop_words(query: Query) -> Query:
     """The query's significant words (see core.stopwords); the last one stays a prefix only if
     it is still there."""

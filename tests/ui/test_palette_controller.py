@@ -154,6 +154,34 @@ def test_with_no_full_match_the_palette_says_none_and_shows_three_partial_matche
     assert searches.events == [("how do I freeze panes", len(partial), "excel", False)]
 
 
+def test_full_matches_come_first_and_partial_ones_follow_under_their_heading(
+    controller: PaletteController, searches: Searches, qtbot: QtBot
+) -> None:
+    controller.open(None, AREA)
+    qtbot.keyClicks(controller.palette.field, "parent directory ")
+    palette = controller.palette
+    assert not palette.message.isVisible()
+    kinds = [type(item).__name__ for item in palette.model.items]
+    assert kinds[0] == "PaletteRow" and "PaletteHeading" in kinds
+    full = kinds.index("PaletteHeading")
+    assert [row.card for row in palette.rows()[:full]] == ["files-parent-folder"]
+    assert all(row.note for row in palette.rows()[full:])
+    with qtbot.waitSignal(controller.card_requested) as requested:
+        qtbot.keyClick(palette.field, Qt.Key.Key_Return)
+    assert requested.args == [DEMO, "files-parent-folder"]
+    assert searches.events == [("parent directory", len(palette.rows()), None, True)]
+
+
+def test_a_pack_synonym_finds_the_card_in_the_words_people_use(
+    controller: PaletteController, qtbot: QtBot
+) -> None:
+    """The demo pack says `folder: [directory]`; the card itself never says "directory"."""
+    controller.open(None, AREA)
+    qtbot.keyClicks(controller.palette.field, "parent directory")
+    assert _cards(controller)[0] == "files-parent-folder"
+    assert controller.palette.rows()[0].note == ""
+
+
 def test_opening_and_closing_without_typing_logs_nothing(
     controller: PaletteController, searches: Searches, qtbot: QtBot
 ) -> None:

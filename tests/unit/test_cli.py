@@ -93,6 +93,11 @@ def test_search_says_when_no_card_answers_and_lists_three_partial_matches(
     assert len(numbered) == 3
     assert sum("matches only: panes" in line for line in lines) == 3
 
+    answered = cuecards("search", "parent directory", data_dir=tmp_path)
+    assert "No card for" not in answered.stdout
+    assert answered.stdout.startswith(" 1. Go up one folder\n")
+    assert "Partial matches:" in answered.stdout
+
     nothing = cuecards("search", "zzqx", data_dir=tmp_path)
     assert nothing.returncode == 0
     assert nothing.stdout == "No card for 'zzqx'.\n"

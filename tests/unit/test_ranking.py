@@ -84,6 +84,10 @@ CASES = [
     ("cheat sheet", None, "slack-shortcut-list"),
     ("undo close", None, "browser-reopen-tab"),
     ("mkdir", None, "files-new-folder"),
+    # synonyms the pack declares in pack.yaml's `synonyms:` (the card never says these words)
+    ("parent directory", None, "files-parent-folder"),
+    ("silence", "zoom", "zoom-toggle-mute"),
+    ("presentation mode", "keynote", "keynote-play-slideshow"),
     # the app the person was in decides between cards that say the same
     ("mute", "zoom", "zoom-push-to-talk"),
     ("camera", "zoom", "zoom-toggle-video"),
