@@ -185,16 +185,16 @@ class ResultDelegate(QStyledItemDelegate):
     def _paint_heading(
         self, painter: QPainter, option: QStyleOptionViewItem, heading: PaletteHeading
     ) -> None:
-        """A heading: bold text in the muted colour over a thin rule, never highlighted."""
+        """A heading: bold text over a thin rule, never highlighted."""
         painter.save()
         bold, _ = self._fonts(option)
         palette = option.palette
-        color = palette.color(palette.ColorGroup.Disabled, palette.ColorRole.Text)
-        painter.setPen(color)
+        painter.setPen(palette.color(palette.ColorRole.Text))
         painter.setFont(bold)
         rect = option.rect.adjusted(PADDING, PADDING // 2, -PADDING, 0)
         painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, heading.text)
         bottom = option.rect.bottom()
+        painter.setPen(palette.color(palette.ColorRole.Mid))
         painter.drawLine(rect.left(), bottom, rect.right(), bottom)
         painter.restore()
 
@@ -230,6 +230,8 @@ class Palette(QWidget):
         self.list.setItemDelegate(ResultDelegate(self.list))
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.list.setUniformItemSizes(False)  # headings are lower than results
+        # Rows elide their text to the width: a horizontal scroll bar would only hide a row.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setVerticalScrollMode(QListView.ScrollMode.ScrollPerItem)
         self.list.activated.connect(self._open_index)
         self.list.clicked.connect(self._open_index)
