@@ -89,7 +89,6 @@ def _searchable(phrase: str) -> str:
 SynonymPhrase = Annotated[
     str,
     Field(min_length=1, max_length=MAX_SYNONYM_CHARS),
-    BeforeValidator(lambda value: value.strip() if isinstance(value, str) else value),
     AfterValidator(_searchable),
 ]
 
