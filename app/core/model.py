@@ -94,7 +94,7 @@ SynonymPhrase = Annotated[
 
 
 class PackManifest(_Strict):
-    """`pack.yaml`: who publishes the pack, its version, app aliases and skills."""
+    """`pack.yaml`: who publishes the pack, its version, app aliases, skills and synonyms."""
 
     id: str = Field(
         pattern=PACK_ID, max_length=80, description="Globally unique, e.g. acme.finance"
@@ -121,6 +121,7 @@ class PackManifest(_Strict):
     @field_validator("synonyms")
     @classmethod
     def _lower_synonyms(cls, synonyms: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Lower-case words and synonyms (search ignores case), each synonym kept once."""
         merged: dict[str, list[str]] = {}
         for word, phrases in synonyms.items():
             kept = merged.setdefault(word.lower(), [])

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from app.store.search import index_words
 
 _PLURALS = ("", "s", "es")
+# At most this much text is added to one card, the words first in the map first: a card that
+# holds many listed words still costs the index a bounded amount.
+MAX_ADDED_CHARS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +58,9 @@ class SynonymTable:
         present = set(words)
         spaced: str | None = None
         found: list[str] = []
+        room = MAX_ADDED_CHARS
         for entry in self._entries:
-            if present.isdisjoint(entry.firsts):
+            if present.isdisjoint(entry.firsts) or len(entry.adds) > room:
                 continue
             if entry.phrases:
                 if spaced is None:
@@ -64,4 +68,5 @@ class SynonymTable:
                 if not any(phrase in spaced for phrase in entry.phrases):
                     continue
             found.append(entry.adds)
+            room -= len(entry.adds) + 1
         return " ".join(found)

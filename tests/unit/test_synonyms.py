@@ -12,7 +12,7 @@ import pytest
 from app.core.packs import load_pack
 from app.store.catalog import Catalog
 from app.store.db import open_database
-from app.store.synonyms import SynonymTable
+from app.store.synonyms import MAX_ADDED_CHARS, SynonymTable
 from tests.unit.factories import make_card, make_pack
 
 P = "acme.it"
@@ -91,6 +91,13 @@ def test_the_table_reads_words_as_the_index_does() -> None:
     assert table.expand(["Undone: an undoes list"]) == "revert"
     assert table.expand(["Undone"]) == ""
     assert not SynonymTable({})
+
+
+def test_a_card_holding_many_listed_words_gains_a_bounded_text() -> None:
+    table = SynonymTable({f"w{i}": [f"s{i}" + "x" * 56] for i in range(100)})
+    added = table.expand([" ".join(f"w{i}" for i in range(100))])
+    assert 0 < len(added) <= MAX_ADDED_CHARS
+    assert added.startswith("s0x")  # the words first in the map first
 
 
 # ----- pack.yaml: the messages an author reads ------------------------------------------------
