@@ -76,7 +76,10 @@ def summary_text(report: dict[str, Any]) -> str:
     for row in report["apps"]:
         lines.append(f"  app {row['app']}: {row['contexts']} switches, {row['matched']} matched")
     search = report["search"]
-    lines.append(f"  searches: {search['searches']}, with no result: {search['zero_results']}")
+    line = f"  searches: {search['searches']}"
+    if "unanswered" in search:  # schema 2 on
+        line += f", unanswered (no card matched every word): {search['unanswered']}"
+    lines.append(line + f", with no result at all: {search['zero_results']}")
     return "\n".join(lines) + "\n"
 
 
@@ -153,7 +156,7 @@ def csv_text(reports: Iterable[dict]) -> str:
 
     columns = (
         "day", "row", "pack", "card", "app", *CARD_COUNTS, "contexts", "matched", "searches",
-        "zero_results",
+        "unanswered", "zero_results",
     )  # fmt: skip
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, columns, restval="", lineterminator="\n")

@@ -16,24 +16,39 @@ def cmd_search(args: argparse.Namespace) -> int:
         hits = services.catalog.search(query, app=args.app, limit=args.limit)
     finally:
         services.close()
-    rows = [
-        {
-            "pack": h.pack,
-            "card": h.card,
-            "title": h.title,
-            "summary": h.summary,
-            "score": round(h.score, 4),
-        }
-        for h in hits
-    ]
     if args.json:
-        print_json(rows, sys.stdout)
-    elif not rows:
-        print_err(f"no card matches {query!r}")
-    else:
-        for i, row in enumerate(rows, 1):
-            print(f"{i:2}. {row['title']}\n    {row['summary']}\n    [{row['pack']}/{row['card']}]")
+        print_json([search_row(hit) for hit in hits], sys.stdout)
+        return EXIT_OK
+    from app.core.ranking import split_partial
+
+    full, partial = split_partial(hits)
+    if not full:
+        print(f"No card for {query.strip()!r}.")
+    for i, hit in enumerate(full, 1):
+        print(f"{i:2}. {hit.title}\n    {hit.summary}\n    [{hit.pack}/{hit.card}]")
+    if partial:
+        print("Partial matches:")
+    for i, hit in enumerate(partial, len(full) + 1):
+        matched = ", ".join(hit.matched)
+        print(
+            f"{i:2}. {hit.title}\n    {hit.summary}\n    [{hit.pack}/{hit.card}] "
+            f"matches only: {matched}"
+        )
     return EXIT_OK
+
+
+def search_row(hit: Any) -> dict[str, Any]:
+    """One `search --json` object (DESIGN.md's contract), best first: a `partial` hit misses
+    some of the query's words (stop words aside); `matched` lists those it has."""
+    return {
+        "pack": hit.pack,
+        "card": hit.card,
+        "title": hit.title,
+        "summary": hit.summary,
+        "score": round(hit.score, 4),
+        "partial": hit.partial,
+        "matched": list(hit.matched),
+    }
 
 
 def match_row(m: Any, **extra: Any) -> dict[str, Any]:

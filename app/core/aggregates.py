@@ -2,7 +2,8 @@
 
 Per card: shown, opened, helpful, unhelpful, dismissed, muted. Per app known to the installed
 packs: context changes and how many matched (any other app is counted as `other`, never named).
-Searches and zero-result searches. Never a user id, an install id, a title or a query: the
+Searches, unanswered searches (no card matched every word: the content gaps) and, deprecated,
+zero-result searches. Never a user id, an install id, a title or a query: the
 report is built from counts only, and the same report always gives the same bytes
 (`canonical_bytes`), so what `cuecards report preview` prints is exactly what is sent.
 """
@@ -21,7 +22,9 @@ from typing import Any
 
 from app.core.model import CARD_ID, PACK_ID
 
-SCHEMA_VERSION = 1
+# Schema 2 added search.unanswered. search.zero_results (searches that found no card at all)
+# stays beside it for schema 2 only, for consumers written against schema 1; schema 3 drops it.
+SCHEMA_VERSION = 2
 OTHER_APP = "other"
 # Per-card counts, in report order, and the usage event kinds each one counts. `muted` is the
 # person silencing that card: "don't show again" (`never`), or turning the app's popups off
@@ -32,10 +35,13 @@ _PACK_RE = re.compile(PACK_ID)
 _CARD_RE = re.compile(CARD_ID)
 _ID_MAX = 80
 
-# One usage event as read from the log: (ts, kind, pack, card, app, query, results).
-Event = tuple[float, str, "str | None", "str | None", "str | None", "str | None", "int | None"]
-# One row of a GROUP BY over the log: (kind, pack, card, app, events, zero-result searches).
-Group = tuple[str, "str | None", "str | None", "str | None", int, int]
+# One usage event as read from the log: (ts, kind, pack, card, app, query, results, answered).
+Event = tuple[
+    float, str, "str | None", "str | None", "str | None", "str | None", "int | None", "bool | None"
+]
+# One row of a GROUP BY over the log:
+# (kind, pack, card, app, events, zero-result searches, unanswered searches).
+Group = tuple[str, "str | None", "str | None", "str | None", int, int, int]
 
 
 @dataclass
@@ -45,6 +51,7 @@ class DayCounts:
     cards: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     apps: dict[str, list[int]] = field(default_factory=dict)  # app -> [contexts, matched]
     searches: int = 0
+    unanswered: int = 0
     zero_results: int = 0
 
     def is_empty(self) -> bool:
@@ -75,13 +82,14 @@ def count_groups(groups: Iterable[Group], known_apps: Iterable[str]) -> DayCount
     """
     known = frozenset(known_apps)
     counts = DayCounts()
-    for kind, pack, card, app, n, zero in groups:
+    for kind, pack, card, app, n, zero, unanswered in groups:
         if kind in ("context", "matched") and app is not None:
             name = app if app in known else OTHER_APP
             slot = counts.apps.setdefault(name, [0, 0])
             slot[0 if kind == "context" else 1] += n
         if kind == "search":
             counts.searches += n
+            counts.unanswered += unanswered
             counts.zero_results += zero
         elif kind in COUNT_OF_KIND:
             pack_id, card_id = _safe_id(pack, _PACK_RE), _safe_id(card, _CARD_RE)
@@ -100,12 +108,26 @@ def count_events(
     store.reports for the SQL one, which gives the same counts)."""
     return count_groups(
         (
-            (kind, pack, card, app, 1, 1 if kind == "search" and results == 0 else 0)
-            for ts, kind, pack, card, app, _query, results in events
+            (
+                kind,
+                pack,
+                card,
+                app,
+                1,
+                int(kind == "search" and results == 0),
+                int(kind == "search" and not is_answered(answered, results)),
+            )
+            for ts, kind, pack, card, app, _query, results, answered in events
             if start <= ts < end
         ),
         known_apps,
     )
+
+
+def is_answered(answered: bool | int | None, results: int | None) -> bool:
+    """Whether a logged search was answered (some card matched every word). Searches logged
+    before that was recorded (`answered` None) count as answered when they found any card."""
+    return bool(answered) if answered is not None else bool(results)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +178,11 @@ def build_report(
         "day": day.isoformat(),
         "cards": cards,
         "apps": apps,
-        "search": {"searches": bump(counts.searches), "zero_results": bump(counts.zero_results)},
+        "search": {
+            "searches": bump(counts.searches),
+            "unanswered": bump(counts.unanswered),
+            "zero_results": bump(counts.zero_results),  # deprecated: dropped in schema 3
+        },
         "noise": None if noise is None else {"epsilon": noise.epsilon},
     }
     if cohort:

@@ -16,6 +16,11 @@ from app.core.problems import Problem
 from app.core.yamlsrc import YamlDoc, field_path
 
 _QUOTE_HINT = "put the value in quotes"
+_KEY = "[key]"  # the last part of a pydantic location that names a map's key
+_SYNONYM_HINT = (
+    "write a word the cards use, then the words people search for instead, "
+    "e.g. screenshot: [snip, print screen]"
+)
 _DURATION_HINT = "write a number and a unit (ms, s, m, h, d or w), e.g. '3s', '2m' or '90d'"
 _DATE_HINT = "write the date as YYYY-MM-DD, e.g. 2026-09-01"
 _RE2_HINTS = {
@@ -50,6 +55,11 @@ def explain(
         message, hint = _describe(err, loc, model, where)
         if err["type"] == "invalid_key":  # the key itself is wrong: name where it sits
             field = field_path(loc[:-1]) or None
+        elif loc[-1:] == (_KEY,):  # a map's key (a synonyms word) failed: say which one
+            field = field_path(loc[:-2]) or None
+            message = f"the word {_show(loc[-2])}: {message}"
+            if loc[0] == "synonyms":
+                hint = _SYNONYM_HINT
         else:
             field = field_path(loc) or None
         problems.append(
@@ -116,8 +126,11 @@ def _describe(
             f"write a list, e.g. {name}: [first, second], or one '- item' per line",
         )
     if kind == "too_long":
+        actual = ctx.get("actual_length")
+        if actual is None and isinstance(value, list | tuple | dict):
+            actual = len(value)
         return (
-            f"has {ctx.get('actual_length')} items; at most {ctx.get('max_length')} are allowed",
+            f"has {actual} items; at most {ctx.get('max_length')} are allowed",
             "remove some items",
         )
     if kind == "too_short":
@@ -144,6 +157,9 @@ def _describe(
     if kind == "date_from_datetime_inexact":
         return f"{shown} has a time of day; a date is expected", _DATE_HINT
     if kind in ("value_error", "assertion_error"):
+        if loc[:1] == ("synonyms",):
+            text = str(ctx.get("error", err["msg"]))
+            return (text if loc[-1:] == (_KEY,) else f"{shown} {text}"), _SYNONYM_HINT
         return _value_error(str(ctx.get("error", err["msg"])), name)
     return str(err["msg"]), f"check the value of {field_path(loc) or 'this field'}"
 

@@ -12,7 +12,15 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
 
 from app.core.patterns import check_re2
 
@@ -20,6 +28,13 @@ PACK_ID = r"^[a-z0-9][a-z0-9.-]*$"
 CARD_ID = r"^[a-z0-9][a-z0-9._-]*$"
 SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
 DURATION = r"^\d+(\.\d+)?\s*(ms|s|m|h|d|w)$"
+
+# pack.yaml `synonyms:` caps: the map is read on every install, and every phrase is indexed
+# with each card holding its word.
+MAX_SYNONYM_WORDS = 500
+MAX_SYNONYMS_EACH = 20
+MAX_SYNONYM_CHARS = 60
+_HAS_WORD = re.compile(r"[^\W_]")
 
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION_RE = re.compile(DURATION)
@@ -64,8 +79,22 @@ class Skill(_Strict):
     description: str = Field("", max_length=500)
 
 
+def _searchable(phrase: str) -> str:
+    """A synonym or the word it stands for: text with at least one letter or digit."""
+    if not _HAS_WORD.search(phrase):
+        raise ValueError("has no letter or digit, so no search can reach it")
+    return phrase
+
+
+SynonymPhrase = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_SYNONYM_CHARS),
+    AfterValidator(_searchable),
+]
+
+
 class PackManifest(_Strict):
-    """`pack.yaml`: who publishes the pack, its version, app aliases and skills."""
+    """`pack.yaml`: who publishes the pack, its version, app aliases, skills and synonyms."""
 
     id: str = Field(
         pattern=PACK_ID, max_length=80, description="Globally unique, e.g. acme.finance"
@@ -79,6 +108,25 @@ class PackManifest(_Strict):
         description="Alias -> application ids on each platform (exe name, bundle id, WM_CLASS)",
     )
     skills: list[Skill] = Field(default_factory=list, max_length=1000)
+    synonyms: dict[
+        SynonymPhrase,
+        Annotated[list[SynonymPhrase], Field(min_length=1, max_length=MAX_SYNONYMS_EACH)],
+    ] = Field(
+        default_factory=dict,
+        max_length=MAX_SYNONYM_WORDS,
+        description="A word the cards use -> words or phrases people search for instead, e.g. "
+        "screenshot: [snip, print screen]; a card containing the word is also found by them",
+    )
+
+    @field_validator("synonyms")
+    @classmethod
+    def _lower_synonyms(cls, synonyms: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Lower-case words and synonyms (search ignores case), each synonym kept once."""
+        merged: dict[str, list[str]] = {}
+        for word, phrases in synonyms.items():
+            kept = merged.setdefault(word.lower(), [])
+            kept.extend(p.lower() for p in phrases if p.lower() not in kept)
+        return merged
 
     @field_validator("apps")
     @classmethod

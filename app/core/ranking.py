@@ -20,6 +20,8 @@ VOTE_CAP = 4
 OVERDUE_FACTOR = 0.75
 # Re-ranking only reorders what the catalog returns, so it asks for this many more.
 EXTRA_HITS = 8
+# Partial matches (cards missing a word of the query) shown below the full ones, at most.
+PARTIAL_SHOWN = 3
 
 CardKey = tuple[str, str]
 """(pack id, card id): how the person's state names a card."""
@@ -34,6 +36,8 @@ class Hit(Protocol):
     def card(self) -> str: ...
     @property
     def score(self) -> float: ...
+    @property
+    def partial(self) -> bool: ...
 
 
 class Reviewable(Protocol):
@@ -104,7 +108,8 @@ def rerank(
     votes: Mapping[CardKey, int] | None = None,
     overdue: frozenset[CardKey] | set[CardKey] = frozenset(),
 ) -> list[H]:
-    """Hits with their scores adjusted for votes and review state, best first.
+    """Hits with their scores adjusted for votes and review state, best first: every full
+    match before every partial one, whatever the votes.
 
     The sort is stable, so equal scores keep the catalog's order.
     """
@@ -118,7 +123,7 @@ def rerank(
         if factor != 1:
             hit = dataclasses.replace(hit, score=hit.score * factor)  # type: ignore[type-var]
         adjusted.append(hit)
-    adjusted.sort(key=lambda hit: hit.score, reverse=True)
+    adjusted.sort(key=lambda hit: (hit.partial, -hit.score))
     return adjusted
 
 
@@ -134,13 +139,24 @@ def palette_search(
     """What the palette shows for `query`, best first.
 
     The catalog reads the word being typed as a prefix, so a typo that drops a letter
-    ("autsum") matches no word beginning; when that finds nothing, the word is read as a
-    whole word, which the catalog corrects ("autosum").
+    ("autsum") matches no word beginning; when that finds no full match, the word is read as
+    a whole word, which the catalog corrects ("autosum"), and that answer is taken if it
+    has a full match or the first had nothing at all.
     """
     hits = search(query, app, limit + EXTRA_HITS)
-    if not hits and query[-1:].isalnum():
-        hits = search(query + " ", app, limit + EXTRA_HITS)
+    if query[-1:].isalnum() and not any(not hit.partial for hit in hits):
+        whole = search(query + " ", app, limit + EXTRA_HITS)
+        if not hits or any(not hit.partial for hit in whole):
+            hits = whole
     return rerank(hits, votes, overdue)[:limit]
+
+
+def split_partial(hits: Sequence[H], most: int = PARTIAL_SHOWN) -> tuple[list[H], list[H]]:
+    """The full matches, and at most `most` partial ones, each in the order given: what the
+    palette and `cuecards search` show (a search with no full match has no answer)."""
+    full = [hit for hit in hits if not hit.partial]
+    partial = [hit for hit in hits if hit.partial]
+    return full, partial[:most]
 
 
 def cards_for_app(cards: Iterable[T], aliases: Mapping[str, Sequence[str]], app: str) -> list[T]:

@@ -1,4 +1,5 @@
-"""xAPI statements for a daily report: one per card per day, plus one for apps and searches.
+"""xAPI statements for a daily report: one per card per day, plus one for apps and searches
+(searches, unanswered searches and the deprecated zero-result searches).
 
 Statement ids are UUIDv5 of (organisation, day, pack, card), so the same report sent twice
 names the same statements and the LRS answers 409/204 instead of storing a duplicate. The
@@ -68,11 +69,12 @@ def statements(report_bytes: bytes, org_account: str, org_homepage: str) -> list
                 "timestamp": timestamp,
             }
         )
-    summary = {
-        ext("apps"): report["apps"],
-        ext("searches"): report["search"]["searches"],
-        ext("zero-result-searches"): report["search"]["zero_results"],
-    }
+    search = report["search"]
+    summary = {ext("apps"): report["apps"], ext("searches"): search["searches"]}
+    if "unanswered" in search:  # schema 2 on; a schema 1 report still waiting has none
+        summary[ext("unanswered-searches")] = search["unanswered"]
+    # Deprecated with the report's zero_results (schema 3 drops both).
+    summary[ext("zero-result-searches")] = search["zero_results"]
     out.append(
         {
             "id": statement_id(org_account, day, "", ""),

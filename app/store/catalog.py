@@ -21,7 +21,7 @@ from app.store.db import Database
 from app.store.fulltext import Boost, FullTextSearch, SearchHit
 from app.store.listing import ListedCard, ListingIndex, read_listed, read_listing_index
 from app.store.packinstall import InstallOutcome, install_pack, pack_is_current, remove_pack
-from app.store.search import Vocabulary, parse_query
+from app.store.search import Vocabulary, parse_query, without_stop_words
 
 if TYPE_CHECKING:  # the pack models (pydantic) load only where a pack is installed
     from app.core.model import Pack
@@ -126,17 +126,20 @@ class Catalog:
     ) -> list[SearchHit]:
         """Cards matching what the person typed, best first; never raises, whatever the text.
 
-        Every word must match, the last one as a prefix while it is still being typed; a word
-        the index does not know is replaced by its corrections (one typo, two from 8 letters).
-        When fewer than ENOUGH_HITS cards match every word, cards matching any word follow.
-        Ranking is bm25 with title > summary > keywords > body. Cards with a trigger for
-        `app` (an app id, resolved through every pack's aliases) score APP_BOOST times more.
-        A query matching more than RANK_WINDOW cards ranks the highest-priority ones.
+        Stop words ("how do I", "the", see core.stopwords) are left out. Every word must
+        match, the last one as a prefix while it is still being typed; a word the index does
+        not know is replaced by its corrections (one typo, two from 8 letters). When fewer
+        than ENOUGH_HITS cards match every word, cards matching any word follow. Ranking is
+        bm25 with title > summary > keywords (and a pack's synonyms) > body. Cards with a
+        trigger for `app` (an app id, resolved through every pack's aliases) score APP_BOOST
+        times more. A query matching more than RANK_WINDOW cards ranks the highest-priority
+        ones. Each hit says which words it matched; one missing any is partial and ranks below
+        every full match.
         """
         cache = self._fresh_cache()
         engine = FullTextSearch(self._conn, cache.vocabulary(self._conn), cache.aliases)
         boost = cache.boost(self._conn, app) if app else None
-        return engine.run(parse_query(query), boost, limit, include_drafts)
+        return engine.run(without_stop_words(parse_query(query)), boost, limit, include_drafts)
 
     def warm(self) -> None:
         """Load what the first search needs (aliases, vocabulary), e.g. when the app is idle."""

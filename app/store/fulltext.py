@@ -12,12 +12,13 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from app.store.search import Expression, Query, Vocabulary, quoted
+from app.store.search import Expression, Query, Vocabulary, WordGroups, any_group, quoted
 
 # A card with a trigger for the app in front scores this much higher.
 APP_BOOST = 1.5
-# bm25 column weights: title, summary, keywords, body; app_refs only filters, never scores.
-BM25 = "bm25(cards_fts, 10.0, 5.0, 4.0, 1.0, 0.0)"
+# bm25 column weights: title, summary, keywords, body; app_refs only filters, never scores;
+# synonyms (what a pack's synonyms add to a card, migration 6) count as keywords.
+BM25 = "bm25(cards_fts, 10.0, 5.0, 4.0, 1.0, 0.0, 4.0)"
 # bm25 costs 1-3 µs per matching card. A query matching more cards than this (or than the
 # limit, if higher), such as a short prefix like "re", ranks only this many: the ones with the
 # highest priority, which come first in rowid order.
@@ -32,7 +33,12 @@ FALLBACK_CEILING = 0.9
 
 # Columns searched in turn for words found in most cards, with their bm25 weights, and the
 # idf bm25 gives such words (FTS5 clamps a negative idf to this floor).
-_COLUMN_TIERS = (("{title}", 10.0), ("{summary}", 5.0), ("{keywords}", 4.0), ("{body}", 1.0))
+_COLUMN_TIERS = (
+    ("{title}", 10.0),
+    ("{summary}", 5.0),
+    ("{keywords synonyms}", 4.0),
+    ("{body}", 1.0),
+)
 _IDF_FLOOR = 1e-6
 
 # The score of a (rowid, score) pair; sorts keep equal scores in rowid (priority) order.
@@ -50,7 +56,12 @@ _APP_TOKEN_MARK = "\ue000"
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One search result, best first; `score` is positive and higher is better."""
+    """One search result, best first; `score` is positive and higher is better.
+
+    `matched` holds the query's words (stop words left out) the card matches, as typed, a typo
+    or an unfinished word counting as its correction or completion; a `partial` hit misses at
+    least one of them. Every full hit ranks above every partial one.
+    """
 
     pack: str
     card: str
@@ -58,6 +69,8 @@ class SearchHit:
     summary: str
     score: float
     app_ids: tuple[str, ...]
+    matched: tuple[str, ...] = ()
+    partial: bool = False
 
 
 def _best_first(rows: list[tuple[int, float]], boost: Boost | None) -> list[tuple[int, float]]:
@@ -151,9 +164,33 @@ class FullTextSearch:
             return []
         found: dict[int, float] = {}
         self._collect(found, words.every(), limit, include_drafts, boost)
+        every = len(found)
         if len(found) < min(limit, ENOUGH_HITS) and words.usable > 1:
             self._collect(found, words.any(), limit, include_drafts, boost)
-        return self._hits(found)
+        matched = self._matched(words, list(found), every)
+        return self._hits(found, query.tokens, matched)
+
+    def _matched(
+        self, words: WordGroups, rowids: list[int], every: int
+    ) -> dict[int, tuple[int, ...]]:
+        """Per found rowid, the indexes of the typed words it matches.
+
+        The first `every` rowids matched every usable word; each later one (found by any
+        word) is asked of FTS5 once per word, over those few rowids only.
+        """
+        usable = tuple(i for i, word in enumerate(words.words) if word.strings)
+        matched: dict[int, tuple[int, ...]] = dict.fromkeys(rowids[:every], usable)
+        rest = rowids[every:]
+        if not rest:
+            return matched
+        marks = ",".join("?" * len(rest))
+        sql = f"SELECT rowid FROM cards_fts WHERE cards_fts MATCH ? AND rowid IN ({marks})"
+        hits: dict[int, list[int]] = {rowid: [] for rowid in rest}
+        for i in usable:
+            for (rowid,) in self._conn.execute(sql, (any_group([words.words[i].strings]), *rest)):
+                hits[rowid].append(i)
+        matched.update((rowid, tuple(found)) for rowid, found in hits.items())
+        return matched
 
     def _collect(
         self,
@@ -293,8 +330,14 @@ class FullTextSearch:
                 ranked.setdefault(rowid, weight * _IDF_FLOOR)
         return _best_first(list(ranked.items()), boost)
 
-    def _hits(self, found: dict[int, float]) -> list[SearchHit]:
-        """Cards for the found rowids, with the app ids their triggers resolve to."""
+    def _hits(
+        self,
+        found: dict[int, float],
+        tokens: tuple[str, ...],
+        matched: Mapping[int, tuple[int, ...]],
+    ) -> list[SearchHit]:
+        """Cards for the found rowids, with the app ids their triggers resolve to and the
+        typed words (`tokens`) each one matched, full matches first."""
         if not found:
             return []
         marks = ",".join("?" * len(found))
@@ -312,6 +355,18 @@ class FullTextSearch:
             app_ids: set[str] = set()
             for ref in refs.split("\x1f") if refs else ():
                 app_ids.update(self._aliases.get(ref, (ref,)))
-            hits.append(SearchHit(pack, card, title, summary, found[rowid], tuple(sorted(app_ids))))
-        hits.sort(key=lambda hit: (-hit.score, hit.pack, hit.card))
+            words = tuple(tokens[i] for i in matched.get(rowid, ()))
+            hits.append(
+                SearchHit(
+                    pack,
+                    card,
+                    title,
+                    summary,
+                    found[rowid],
+                    tuple(sorted(app_ids)),
+                    words,
+                    len(words) < len(tokens),
+                )
+            )
+        hits.sort(key=lambda hit: (hit.partial, -hit.score, hit.pack, hit.card))
         return hits

@@ -214,7 +214,7 @@ CREATE INDEX usage_events_for_reports
     ON usage_events(kind, pack_id, card_id, app_id, ts, results);
 """
 
-# Migration 5: the full-text index's words, kept beside it (see store.packinstall).
+# Migration 7: the full-text index's words, kept beside it (see store.packinstall).
 #
 # Search needs every indexed word with the number of cards holding it: to know a word, to
 # expand a prefix, to correct a typo. Reading them from `cards_fts_vocab` walks the whole
@@ -238,6 +238,42 @@ INSERT INTO vocabulary (term, cards) SELECT term, doc FROM cards_fts_vocab;
 INSERT INTO catalog_size (id, cards) SELECT 1, count(*) FROM cards;
 """
 
-MIGRATIONS: tuple[str, ...] = (CATALOG, SYNC, PERSON, OUTBOX, VOCABULARY)
+# Migration 5: whether a search was answered (see store.usage). A search is answered when some
+# card matched every word of it; partial matches alone leave it unanswered, the content gap
+# reports count. `answered` is 1 or 0 for searches logged from now on and NULL for anything
+# else; searches logged before it say only how many cards they found, so reports read a NULL
+# as "answered when it found any card" (store.reports, core.aggregates). The report index
+# gains the column so a day's report still reads the index alone.
+ANSWERED = """
+ALTER TABLE usage_events ADD COLUMN answered INTEGER CHECK (answered IN (0, 1));
+
+DROP INDEX usage_events_for_reports;
+CREATE INDEX usage_events_for_reports
+    ON usage_events(kind, pack_id, card_id, app_id, ts, results, answered);
+"""
+
+# Migration 6: a pack's synonyms (pack.yaml `synonyms:`, see store.synonyms). `cards.synonyms`
+# holds, per card, the words people use for the words the card contains, written at install
+# time; cards_fts indexes it as a sixth column (bm25 weight as keywords), so a search for
+# "snip" finds a card about screenshots with no extra work per search. An FTS5 table cannot
+# gain a column, so it is made again and rebuilt from `cards` (packs installed before this had
+# no synonyms: a pack declaring them did not validate).
+SYNONYMS = """
+ALTER TABLE cards ADD COLUMN synonyms TEXT NOT NULL DEFAULT '';
+
+DROP TABLE cards_fts_vocab;
+DROP TABLE cards_fts;
+CREATE VIRTUAL TABLE cards_fts USING fts5(
+    title, summary, keywords, body, app_refs, synonyms,
+    content = 'cards',
+    content_rowid = 'rowid',
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3 4 5'
+);
+CREATE VIRTUAL TABLE cards_fts_vocab USING fts5vocab(cards_fts, 'row');
+INSERT INTO cards_fts(cards_fts) VALUES ('rebuild');
+"""
+
+MIGRATIONS: tuple[str, ...] = (CATALOG, SYNC, PERSON, OUTBOX, ANSWERED, SYNONYMS, VOCABULARY)
 
 SCHEMA_VERSION = len(MIGRATIONS)

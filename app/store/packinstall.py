@@ -1,6 +1,6 @@
 """Installing and removing packs in the catalog database: one transaction each, the version
 rule that refuses a downgrade, and the rows (cards, full-text index, triggers) a pack becomes,
-with the index's vocabulary that search reads (migration 5)."""
+with the index's vocabulary that search reads (migration 7)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from app.store.db import Database, write_transaction
 from app.store.fulltext import SEQUENCE_MASK, app_token, card_rowid
+from app.store.synonyms import SynonymTable
 
 if TYPE_CHECKING:  # the pack models (pydantic) load only where a pack is installed
     from app.core.model import Card, Pack
@@ -20,7 +21,7 @@ if TYPE_CHECKING:  # the pack models (pydantic) load only where a pack is instal
 InstallStatus = Literal["installed", "updated", "unchanged", "refused"]
 
 # The columns of cards that cards_fts indexes, in its column order.
-_FTS_COLUMNS = "title, summary, keywords, body, app_refs"
+_FTS_COLUMNS = "title, summary, keywords, body, app_refs, synonyms"
 # Cards written per step of an install (each step reports its progress).
 _STEP_CARDS = 2000
 
@@ -149,6 +150,7 @@ def _insert(conn: sqlite3.Connection, pack: Pack, progress: Progress | None) -> 
         (card_rowid(sequence, card.front.priority, card.front.status == "draft"), card)
         for sequence, card in enumerate(pack.cards, start=first)
     )
+    synonyms = SynonymTable(pack.manifest.synonyms)
     # In rowid order, step by step: FTS5 flushes its pending index data whenever a rowid
     # arrives out of order, and a flush per card makes an install several times slower.
     for start in range(0, len(numbered), _STEP_CARDS):
@@ -157,9 +159,9 @@ def _insert(conn: sqlite3.Connection, pack: Pack, progress: Progress | None) -> 
         cards = [card for _, card in step]
         conn.executemany(
             "INSERT INTO cards (rowid, pack_id, id, title, summary, body, keywords, skills, "
-            "priority, owner, reviewed, review_every, status, file, app_refs) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            _card_rows(pack.id, cards, rowids),
+            "priority, owner, reviewed, review_every, status, file, app_refs, synonyms) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _card_rows(pack.id, cards, rowids, synonyms),
         )
         conn.execute(
             f"INSERT INTO cards_fts (rowid, {_FTS_COLUMNS}) "
@@ -209,9 +211,13 @@ def _count_phrase(pack: Pack) -> str:
     return phrase + (f", {drafts} draft" + ("" if drafts == 1 else "s") if drafts else "")
 
 
-def _card_rows(pack_id: str, cards: Sequence[Card], rowids: Sequence[int]) -> Iterable[tuple]:
+def _card_rows(
+    pack_id: str, cards: Sequence[Card], rowids: Sequence[int], table: SynonymTable
+) -> Iterable[tuple]:
+    """The `cards` rows of a pack; `synonyms` holds what the pack's synonyms add to each card."""
     for rowid, card in zip(rowids, cards, strict=True):
         front = card.front
+        said = table.expand((front.title, front.summary, *front.keywords, card.body))
         yield (
             rowid,
             pack_id,
@@ -228,6 +234,7 @@ def _card_rows(pack_id: str, cards: Sequence[Card], rowids: Sequence[int]) -> It
             front.status,
             card.file,
             " ".join(sorted({app_token(trigger.app) for trigger in front.triggers})),
+            said,
         )
 
 

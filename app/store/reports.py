@@ -2,7 +2,9 @@
 
 A day can hold a million events; grouping them in SQLite and folding the few hundred groups
 in Python (core.aggregates.count_groups) is what keeps building a report under a second.
-The query reads kind, ids and result counts only: never the query text.
+The query reads kind, ids, result counts and answers only: never the query text. A search
+logged before answers were (`answered` NULL) counts as answered when it found any card, as
+core.aggregates.is_answered says.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from app.core.aggregates import DayCounts, Group, count_groups, day_bounds
 from app.store.db import Database
 
 _GROUPS = """
-SELECT kind, pack_id, card_id, app_id, count(*), sum(kind = 'search' AND results = 0)
+SELECT kind, pack_id, card_id, app_id, count(*), sum(kind = 'search' AND results = 0),
+       sum(kind = 'search' AND NOT coalesce(answered, results > 0, 0))
 FROM usage_events INDEXED BY {index}
 WHERE ts >= ? AND ts < ?
 GROUP BY kind, pack_id, card_id, app_id
@@ -46,7 +49,8 @@ def day_groups(db: Database, start: float, end: float, index: str | None = None)
         raise ValueError(f"unknown index {chosen!r}")
     rows = db.conn.execute(_GROUPS.format(index=chosen), (start, end))
     return [
-        (kind, pack, card, app, int(n), int(zero or 0)) for kind, pack, card, app, n, zero in rows
+        (kind, pack, card, app, int(n), int(zero or 0), int(unanswered or 0))
+        for kind, pack, card, app, n, zero, unanswered in rows
     ]
 
 

@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from app.core.stopwords import significant
+
 # Words beyond this many are ignored: nobody types more into a palette, and it bounds the cost.
 MAX_TOKENS = 12
 # A word longer than this is cut (unicode61 would index it whole, but nobody types one).
@@ -65,6 +67,19 @@ def parse_query(text: str) -> Query:
     kept = tokens[:MAX_TOKENS]
     still_typing = bool(kept) and kept[-1] == last and bool(_WORD.match(text[-1:]))
     return Query(tuple(kept), still_typing)
+
+
+def index_words(text: str) -> list[str]:
+    """Every word of `text` as the index splits and folds it, in order, repeats kept."""
+    folded = text.lower() if text.isascii() else fold(unicodedata.normalize("NFKC", text))
+    return _WORD.findall(folded)
+
+
+def without_stop_words(query: Query) -> Query:
+    """The query's significant words (see core.stopwords); the last one stays a prefix only if
+    it is still there."""
+    kept = significant(query.tokens)
+    return Query(kept, query.last_is_prefix and kept[-1:] == query.tokens[-1:])
 
 
 def fold(word: str) -> str:

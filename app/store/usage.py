@@ -1,7 +1,8 @@
 """The local usage log (migration 3): what happened, when, to which card, in which known app.
 
 Each event keeps only time, kind, pack id, card id, an app id that an installed pack knows
-(anything else is stored as `other`) and, for searches, the query and its result count.
+(anything else is stored as `other`) and, for searches, the query, its result count and
+whether it was answered (some card matched every word; migration 5).
 Never a window title, never a keystroke. Every `record()` commits on its own, so a crash loses
 nothing that was recorded; `prune()` applies `usage.retention_days`.
 """
@@ -52,6 +53,7 @@ class UsageEvent:
     app: str | None
     query: str | None = None
     results: int | None = None
+    answered: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,18 +103,24 @@ class UsageLog:
         app: str | None = None,
         query: str | None = None,
         results: int | None = None,
+        answered: bool | None = None,
     ) -> int:
         """Append one event and commit it; returns its row id. Raises ValueError for an unknown
-        kind, or a query on anything but a search."""
+        kind, or a query, count or answer on anything but a search.
+
+        A search is `answered` when some card matched every word; None (not told) is read as
+        "answered when it found any card"."""
         if kind not in KINDS:
             raise ValueError(f"usage event kind {kind!r} is not one of: {', '.join(KINDS)}")
-        if kind != "search" and (query is not None or results is not None):
+        if kind != "search" and (query, results, answered) != (None, None, None):
             raise ValueError(f"usage event {kind!r}: only searches keep a query and a count")
+        flag = None if answered is None else int(answered)
         with write_transaction(self._db) as conn:
             cursor = conn.execute(
-                "INSERT INTO usage_events (ts, kind, pack_id, card_id, app_id, query, results) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (self._clock(), kind, pack, card, self.app_id(app), query, results),
+                "INSERT INTO usage_events "
+                "(ts, kind, pack_id, card_id, app_id, query, results, answered) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (self._clock(), kind, pack, card, self.app_id(app), query, results, flag),
             )
         return int(cursor.lastrowid or 0)
 
@@ -151,11 +159,14 @@ class UsageLog:
     def events(self, limit: int = 200) -> list[UsageEvent]:
         """The latest events, newest first (the "What Cuecards records" window)."""
         rows = self._conn.execute(
-            "SELECT id, ts, kind, pack_id, card_id, app_id, query, results FROM usage_events "
-            "ORDER BY id DESC LIMIT ?",
+            "SELECT id, ts, kind, pack_id, card_id, app_id, query, results, answered "
+            "FROM usage_events ORDER BY id DESC LIMIT ?",
             (limit,),
         )
-        return [UsageEvent(row[0], _when(row[1]), *row[2:]) for row in rows]
+        return [
+            UsageEvent(row[0], _when(row[1]), *row[2:8], None if row[8] is None else bool(row[8]))
+            for row in rows
+        ]
 
     def counts(self) -> dict[str, int]:
         """How many events of each kind are stored."""

@@ -230,10 +230,11 @@ class Companion(QObject):
         self.search.hotkey_problem.connect(self.tell)
         self.search.start(str(self.services.settings.get("hotkey.palette")))
 
-    def _record_search(self, query: str, results: int, app: str | None) -> None:
-        """A palette search: its query stays in this computer's log; 0 results marks a gap."""
+    def _record_search(self, query: str, results: int, app: str | None, answered: bool) -> None:
+        """A palette search: its query stays in this computer's log; a search no card fully
+        matched (unanswered) marks a gap."""
         assert self.usage is not None
-        self.usage.record("search", app=app, query=query, results=results)
+        self.usage.record("search", app=app, query=query, results=results, answered=answered)
 
     def _open_from_search(self, pack: str, card: str) -> None:
         assert self.usage and self.moment and self.windows

@@ -1,7 +1,8 @@
 """The search palette's behaviour: what it lists for the app the person was in, what each
 keystroke finds (catalog search re-ranked by the person's votes and overdue reviews), and the
-search events it logs (the query stays on this computer; a search that found nothing is logged
-with 0 results, so reports can count content gaps).
+search events it logs (the query stays on this computer; a search with no full match, where no
+card has every word, says "No card for …" with at most three partial matches below, and is
+logged as unanswered, so reports count content gaps).
 
 It sits between the catalog and the Qt widget so that the widget never touches the database.
 """
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from PySide6.QtCore import QObject, QRect, Signal
 from PySide6.QtGui import QCursor, QGuiApplication
 
-from app.core.ranking import CardKey, overdue_cards, palette_search
+from app.core.ranking import CardKey, overdue_cards, palette_search, split_partial
 from app.desktop.hotkey.base import HotkeyStatus
 from app.desktop.hotkey.global_hotkey import FALLBACK_SENTENCE, GlobalHotkey
 from app.store.catalog import Catalog
@@ -26,8 +27,9 @@ LIMIT = 12
 # At most this many app names on a result's badge.
 BADGE_APPS = 2
 
-RecordSearch = Callable[[str, int, str | None], None]
-"""(query, result count, app id or None): append a "search" usage event."""
+RecordSearch = Callable[[str, int, str | None, bool], None]
+"""(query, result count, app id or None, answered): append a "search" usage event; a search is
+answered when some card matched every word."""
 
 
 class PaletteController(QObject):
@@ -62,6 +64,7 @@ class PaletteController(QObject):
         self.app: str | None = None
         self.last_query = ""
         self.last_count = 0
+        self.last_answered = False
         self.palette.query_changed.connect(self.on_query)
         self.palette.open_requested.connect(self._on_open)
         self.palette.closed.connect(self._on_closed)
@@ -78,7 +81,7 @@ class PaletteController(QObject):
             self.refresh()
         self._votes = self._votes_source()
         self.app = app
-        self.last_query, self.last_count = "", 0
+        self.last_query, self.last_count, self.last_answered = "", 0, False
         self.palette.open_on(area, "")
 
     def refresh(self) -> None:
@@ -105,7 +108,7 @@ class PaletteController(QObject):
         """Answer one keystroke: the app's cards for an empty query, else search results."""
         self.last_query = text
         if not text.strip():
-            self.last_count = 0
+            self.last_count, self.last_answered = 0, False
             listed = self._app_cards()
             empty = (
                 "Type to search every card"
@@ -122,9 +125,12 @@ class PaletteController(QObject):
             overdue=self._overdue,
             limit=LIMIT,
         )
-        self.last_count = len(hits)
+        full, partial = split_partial(hits)
+        self.last_count, self.last_answered = len(full) + len(partial), bool(full)
         self.palette.set_results(
-            [self._hit_row(hit) for hit in hits], f"No cards match “{text.strip()}”"
+            [self._hit_row(hit) for hit in full],
+            f"No card for “{text.strip()}”",
+            [self._hit_row(hit) for hit in partial],
         )
 
     def _on_open(self, pack: str, card: str) -> None:
@@ -140,12 +146,12 @@ class PaletteController(QObject):
         return self.catalog.search(query, app=app, limit=limit)
 
     def _log(self) -> None:
-        """One search event per palette use with a query: what was typed last and how many
-        cards it found (0 marks a content gap)."""
+        """One search event per palette use with a query: what was typed last, how many cards
+        it found and whether any matched every word (unanswered marks a content gap)."""
         query = self.last_query.strip()
         if query and self._record_search is not None:
-            self._record_search(query, self.last_count, self.app)
-        self.last_query, self.last_count = "", 0
+            self._record_search(query, self.last_count, self.app, self.last_answered)
+        self.last_query, self.last_count, self.last_answered = "", 0, False
 
     def _app_cards(self) -> list[ListedCard]:
         """The cards with a trigger for the app (directly or through an alias), in listing
@@ -165,6 +171,7 @@ class PaletteController(QObject):
         return ", ".join(names)
 
     def _hit_row(self, hit: SearchHit) -> PaletteRow:
+        note = f"Partial match: has only {', '.join(hit.matched)}." if hit.partial else ""
         return PaletteRow(
             hit.pack,
             hit.card,
@@ -172,6 +179,7 @@ class PaletteController(QObject):
             hit.summary,
             self._pack_names.get(hit.pack, hit.pack),
             self._badge(hit.app_ids),
+            note,
         )
 
     def _listed_row(self, card: ListedCard) -> PaletteRow:

@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 TITLE = "Cuecards search"
+PARTIAL_HEADING = "Partial matches"
+PARTIAL_DESCRIPTION = "Cards that match only some of the words you typed"
 WIDTH = 640
 VISIBLE_ROWS = 7
 PADDING = 8
@@ -49,33 +51,66 @@ class PaletteRow:
     summary: str
     pack_label: str
     app_label: str = ""
+    note: str = ""  # read out after the rest, e.g. which words a partial match has
+
+
+@dataclass(frozen=True, slots=True)
+class PaletteHeading:
+    """A heading between results ("Partial matches"): shown and read out, never selected."""
+
+    text: str
+    description: str = ""
+
+
+PaletteItem = PaletteRow | PaletteHeading
 
 
 class ResultsModel(QAbstractListModel):
-    """The rows shown, replaced all at once per keystroke."""
+    """The results and headings shown, replaced all at once per keystroke."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.rows: tuple[PaletteRow, ...] = ()
+        self.items: tuple[PaletteItem, ...] = ()
+
+    @property
+    def rows(self) -> tuple[PaletteRow, ...]:
+        """The results, without headings."""
+        return tuple(item for item in self.items if isinstance(item, PaletteRow))
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else len(self.items)
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        """Results can be selected; a heading cannot (arrows and clicks pass it by)."""
+        if index.isValid() and isinstance(self.items[index.row()], PaletteHeading):
+            return Qt.ItemFlag.ItemIsEnabled
+        return super().flags(index)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or index.row() >= len(self.rows):
+        if not index.isValid() or index.row() >= len(self.items):
             return None
-        row = self.rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            badge = f", {row.app_label}" if row.app_label else ""
-            return f"{row.title}. {row.summary} ({row.pack_label}{badge})"
+        item = self.items[index.row()]
         if role == Qt.ItemDataRole.UserRole:
-            return row
+            return item
+        if isinstance(item, PaletteHeading):
+            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+                return item.text
+            if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+                return item.description
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            badge = f", {item.app_label}" if item.app_label else ""
+            note = f" {item.note}" if item.note else ""
+            return f"{item.title}. {item.summary} ({item.pack_label}{badge}){note}"
         return None
 
-    def replace(self, rows: Sequence[PaletteRow]) -> None:
+    def replace(self, items: Sequence[PaletteItem]) -> None:
         self.beginResetModel()
-        self.rows = tuple(rows)
+        self.items = tuple(items)
         self.endResetModel()
+
+    def selectable(self, row: int) -> bool:
+        return 0 <= row < len(self.items) and isinstance(self.items[row], PaletteRow)
 
 
 class ResultDelegate(QStyledItemDelegate):
@@ -93,11 +128,16 @@ class ResultDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:  # noqa: N802
         bold, small = self._fonts(option)
+        if isinstance(index.data(Qt.ItemDataRole.UserRole), PaletteHeading):
+            return QSize(WIDTH - 2 * PADDING, QFontMetrics(bold).height() + PADDING)
         height = QFontMetrics(bold).height() + QFontMetrics(small).height() + 3 * PADDING // 2
         return QSize(WIDTH - 2 * PADDING, height)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         row = index.data(Qt.ItemDataRole.UserRole)
+        if isinstance(row, PaletteHeading):
+            self._paint_heading(painter, option, row)
+            return
         if not isinstance(row, PaletteRow):
             return
         painter.save()
@@ -142,6 +182,22 @@ class ResultDelegate(QStyledItemDelegate):
         painter.drawText(summary_rect, left, summary)
         painter.restore()
 
+    def _paint_heading(
+        self, painter: QPainter, option: QStyleOptionViewItem, heading: PaletteHeading
+    ) -> None:
+        """A heading: bold text over a thin rule, never highlighted."""
+        painter.save()
+        bold, _ = self._fonts(option)
+        palette = option.palette
+        painter.setPen(palette.color(palette.ColorRole.Text))
+        painter.setFont(bold)
+        rect = option.rect.adjusted(PADDING, PADDING // 2, -PADDING, 0)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, heading.text)
+        bottom = option.rect.bottom()
+        painter.setPen(palette.color(palette.ColorRole.Mid))
+        painter.drawLine(rect.left(), bottom, rect.right(), bottom)
+        painter.restore()
+
 
 class Palette(QWidget):
     """The search palette. Typing emits `query_changed` at once (the companion answers with
@@ -173,12 +229,16 @@ class Palette(QWidget):
         self.list.setModel(self.model)
         self.list.setItemDelegate(ResultDelegate(self.list))
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.list.setUniformItemSizes(True)
+        self.list.setUniformItemSizes(False)  # headings are lower than results
+        # Rows elide their text to the width: a horizontal scroll bar would only hide a row.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setVerticalScrollMode(QListView.ScrollMode.ScrollPerItem)
         self.list.activated.connect(self._open_index)
         self.list.clicked.connect(self._open_index)
+        self.list.selectionModel().currentChanged.connect(self._keep_off_headings)
         self.message = QLabel(self)
         self.message.setAccessibleName("Search status")
+        self.message.setWordWrap(True)
         self.message.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(PADDING, PADDING, PADDING, PADDING)
@@ -218,23 +278,37 @@ class Palette(QWidget):
         self.activateWindow()
         self.field.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
-    def set_results(self, rows: Sequence[PaletteRow], empty_text: str = "No cards found") -> None:
-        """Show these rows, the first selected; with none, say `empty_text` instead."""
-        self.model.replace(rows)
+    def set_results(
+        self,
+        rows: Sequence[PaletteRow],
+        empty_text: str = "No cards found",
+        partial: Sequence[PaletteRow] = (),
+    ) -> None:
+        """Show these rows, the first selected. With none, say `empty_text` instead (and show
+        the `partial` matches under a heading: a search with no answer says so)."""
+        items: list[PaletteItem] = list(rows)
+        if partial:
+            items += [PaletteHeading(PARTIAL_HEADING, PARTIAL_DESCRIPTION), *partial]
+        self.model.replace(items)
         if rows:
             self.message.hide()
-            self.list.setCurrentIndex(self.model.index(0, 0))
+            self.message.setAccessibleDescription("")
         else:
             self.message.setText(empty_text)
+            self.message.setAccessibleDescription(empty_text)
             self.message.show()
+        first = next((i for i in range(len(items)) if self.model.selectable(i)), None)
+        if first is not None:
+            self.list.setCurrentIndex(self.model.index(first, 0))
 
     def rows(self) -> tuple[PaletteRow, ...]:
+        """Every result shown, full matches first, without headings."""
         return self.model.rows
 
     def current(self) -> PaletteRow | None:
         """The selected result, if any."""
-        row = self.list.currentIndex().row()
-        return self.model.rows[row] if 0 <= row < len(self.model.rows) else None
+        item = self.list.currentIndex().data(Qt.ItemDataRole.UserRole)
+        return item if isinstance(item, PaletteRow) else None
 
     def close_palette(self) -> None:
         """Hide the palette; the window manager gives focus back to the previous window."""
@@ -276,10 +350,23 @@ class Palette(QWidget):
         return True
 
     def _move(self, step: int) -> None:
-        count = len(self.model.rows)
-        if count:
-            row = max(0, min(count - 1, self.list.currentIndex().row() + step))
-            self.list.setCurrentIndex(self.model.index(row, 0))
+        """Move the selection by `step` results, passing headings by; stays within the list."""
+        count = len(self.model.items)
+        if not count:
+            return
+        row = max(0, min(count - 1, self.list.currentIndex().row() + step))
+        forward, backward = range(row, count), range(row, -1, -1)
+        ahead, behind = (forward, backward) if step > 0 else (backward, forward)
+        for candidate in (*ahead, *behind):
+            if self.model.selectable(candidate):
+                self.list.setCurrentIndex(self.model.index(candidate, 0))
+                return
+
+    def _keep_off_headings(self, current: QModelIndex, previous: QModelIndex) -> None:
+        """A click on a heading leaves the selected result selected (Enter still opens it)."""
+        heading = current.isValid() and not self.model.selectable(current.row())
+        if heading and self.model.selectable(previous.row()):
+            self.list.setCurrentIndex(previous)
 
     def _open_index(self, index: QModelIndex) -> None:
         row = index.data(Qt.ItemDataRole.UserRole) if index.isValid() else None

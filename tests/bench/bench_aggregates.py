@@ -41,13 +41,15 @@ def _events(start: float, rng: random.Random, count: int) -> list[tuple]:
         kind = rng.choice(KINDS)
         ts = start + i * 86400 / count
         if kind == "search":
-            rows.append((ts, kind, None, None, None, f"query {i % 977}", i % 3))
+            found = i % 3
+            rows.append((ts, kind, None, None, None, f"query {i % 977}", found, found > i % 2))
         elif kind in ("context", "matched"):
             card = f"card-{rng.randrange(2000)}" if kind == "matched" else None
             pack = "acme.finance" if card else None
-            rows.append((ts, kind, pack, card, rng.choice(APPS), None, None))
+            rows.append((ts, kind, pack, card, rng.choice(APPS), None, None, None))
         else:
-            rows.append((ts, kind, "acme.finance", f"card-{rng.randrange(2000)}", None, None, None))
+            card = f"card-{rng.randrange(2000)}"
+            rows.append((ts, kind, "acme.finance", card, None, None, None, None))
     return rows
 
 
@@ -78,8 +80,9 @@ def run(quick: bool = False) -> Iterator[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         db, _ = open_database(Path(tmp) / "bench.db")
         db.conn.executemany(
-            "INSERT INTO usage_events (ts, kind, pack_id, card_id, app_id, query, results) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO usage_events "
+            "(ts, kind, pack_id, card_id, app_id, query, results, answered) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             events,
         )
         db.conn.commit()

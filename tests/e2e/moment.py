@@ -88,8 +88,8 @@ def usage_rows(data_dir: Path) -> list[tuple]:
     conn = sqlite3.connect(f"file:{data_dir / 'cuecards.db'}?mode=ro", uri=True, timeout=10)
     try:
         return conn.execute(
-            "SELECT id, ts, kind, pack_id, card_id, app_id, query, results FROM usage_events "
-            "ORDER BY id"
+            "SELECT id, ts, kind, pack_id, card_id, app_id, query, results, answered "
+            "FROM usage_events ORDER BY id"
         ).fetchall()
     finally:
         conn.close()

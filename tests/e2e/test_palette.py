@@ -2,8 +2,9 @@
 
 `cuecards run` with the demo pack; xdotool plays the person: the hotkey maps the palette,
 typing finds the card, Enter opens its card view, Esc closes the palette and the focus is back
-on the window the person was in. The usage log keeps each search's query and result count
-(0 for a search that found nothing), read from outside after the app quit.
+on the window the person was in. The usage log keeps each search's query, result count and
+whether a card matched every word (a search with only partial matches is unanswered), read
+from outside after the app quit.
 """
 
 from __future__ import annotations
@@ -71,13 +72,21 @@ def test_hotkey_search_enter_and_esc_in_the_real_app(x_tray: XSession, tmp_path:
         x_tray.tool("xdotool", "key", "Escape")
         wait_for(lambda: not is_viewable(x_tray.display, palette), "the palette to close")
         assert wait_for(lambda: x_tray.active_window() == excel.wid, "the focus back on Excel")
+
+        palette = _open_palette(x_tray)
+        x_tray.tool("xdotool", "type", "--delay", "30", "how do I insert a watermark")
+        x_tray.tool("xdotool", "key", "Escape")
+        wait_for(lambda: not is_viewable(x_tray.display, palette), "the palette to close")
     finally:
         code, _, err = stop_app(app)
         x_tray.close(excel)
     assert code == 0, err
-    searches = [
-        (row[2], row[5], row[6], row[7]) for row in usage_rows(tmp_path) if row[2] == "search"
+    rows = usage_rows(tmp_path)
+    searches = [(row[5], row[6], row[7], row[8]) for row in rows if row[2] == "search"]
+    assert searches == [
+        ("excel", "pviot", 2, 1),
+        ("excel", "zzqx qqvw", 0, 0),
+        ("excel", "how do I insert a watermark", 3, 0),  # partial matches only: unanswered
     ]
-    assert searches == [("search", "excel", "pviot", 2), ("search", "excel", "zzqx qqvw", 0)]
     opened = [(row[3], row[4]) for row in usage_rows(tmp_path) if row[2] == "opened"]
     assert opened == [("cuecards.demo", "excel-refresh-all")]

@@ -8,6 +8,7 @@ XGrabKey hotkey over the demo pack, as the companion wires them); xdotool plays 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from tests.e2e.xsession import XSession, end_process
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "artifacts"
 TITLE = "Cuecards search"
 
 
@@ -42,6 +44,13 @@ class Probe:
 
     def line(self) -> str:
         return read_line(self.proc.stdout).strip()
+
+    def state(self) -> dict:
+        """What the palette shows now (see palette_probe.state)."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("state\n")
+        self.proc.stdin.flush()
+        return json.loads(self.line())
 
     def stop(self) -> None:
         if self.proc.stdin:
@@ -116,3 +125,40 @@ def test_the_hotkey_again_reopens_an_empty_palette(probe: tuple[XSession, Probe]
         "excel-toggle-filter", "spreadsheet-absolute-reference", "spreadsheet-format-cells",
         "spreadsheet-jump-to-edge", "spreadsheet-show-formulas",
     }  # fmt: skip
+
+
+def test_a_search_no_card_answers_says_so_over_three_partial_matches(
+    probe: tuple[XSession, Probe],
+) -> None:
+    """A new user in a spreadsheet asks for "insert a watermark": no card is about that, and the
+    palette says so instead of offering unrelated cards as answers (issue 14)."""
+    session, running = probe
+    session.tool("xdotool", "key", "ctrl+alt+space")
+    palette = _palette(session)
+    assert wait_for(lambda: session.active_window() == palette, "the palette to have focus")
+    session.tool("xdotool", "type", "--delay", "30", "how do I insert a watermark")
+    none = "No card for “how do I insert a watermark”"
+    state = wait_for(
+        lambda: (found := running.state())["status"] == none and found, "the palette to say none"
+    )
+    assert state["status_name"] == "Search status"
+    assert state["status_description"] == none
+    heading, *partial = state["items"]
+    assert heading == {
+        "heading": "Partial matches",
+        "description": "Cards that match only some of the words you typed",
+    }
+    assert 1 <= len(partial) <= 3
+    assert all(row["note"] == "Partial match: has only insert." for row in partial)
+    assert state["current"] == partial[0]["card"]  # the heading is never selected
+    if shutil.which("import"):
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "palette-no-card.png"
+        session.tool("import", "-window", str(palette), str(shot))
+        assert shot.stat().st_size > 0
+
+    # The keyboard still works over the partial matches: ↓ then Enter opens the second one.
+    session.tool("xdotool", "key", "Down")
+    wait_for(lambda: running.state()["current"] == partial[1]["card"], "the second row selected")
+    session.tool("xdotool", "key", "Return")
+    assert running.line() == f"opened cuecards.demo {partial[1]['card']}"

@@ -7,7 +7,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
-from app.ui.palette import TITLE, Palette, PaletteRow
+from app.ui.palette import TITLE, Palette, PaletteHeading, PaletteRow
 
 # The offscreen platform has no stacking order and no window manager to tell sizes to.
 OFFSCREEN_LIMITS = "This plugin does not support (raise|propagateSizeHints)"
@@ -134,3 +134,68 @@ def test_results_carry_readable_accessible_text(palette: Palette) -> None:
     text = palette.model.index(0, 0).data(Qt.ItemDataRole.AccessibleTextRole)
     assert text == "Refresh pivot tables. Ctrl+Alt+F5 refreshes. (Demo, Excel)"
     assert palette.field.accessibleName() == "Search cards"
+
+
+ONLY_PANE = "Has only pane."
+PARTIAL = [
+    PaletteRow("demo", "preview", "Preview a file", "Space shows it.", "Demo", "", ONLY_PANE),
+    PaletteRow("demo", "terminal", "Show the terminal", "Ctrl+` shows it.", "Demo", "", ONLY_PANE),
+]  # fmt: skip
+
+
+def test_with_no_full_match_the_palette_says_so_over_the_partial_matches(
+    palette: Palette, qtbot: QtBot
+) -> None:
+    palette.set_results([], "No card for “freeze panes”", PARTIAL)
+    assert palette.message.isVisible()
+    assert palette.message.text() == "No card for “freeze panes”"
+    assert palette.message.accessibleName() == "Search status"
+    assert palette.message.accessibleDescription() == "No card for “freeze panes”"
+    heading = palette.model.index(0, 0)
+    assert heading.data(Qt.ItemDataRole.AccessibleTextRole) == "Partial matches"
+    assert heading.data(Qt.ItemDataRole.AccessibleDescriptionRole) == (
+        "Cards that match only some of the words you typed"
+    )
+    assert not heading.flags() & Qt.ItemFlag.ItemIsSelectable
+    assert palette.rows() == tuple(PARTIAL)
+    # The heading is never selected: the first partial match is, and arrows pass it by.
+    assert palette.current() == PARTIAL[0]
+    qtbot.keyClick(palette.field, Qt.Key.Key_Up)
+    assert palette.current() == PARTIAL[0]
+    qtbot.keyClick(palette.field, Qt.Key.Key_Down)
+    assert palette.current() == PARTIAL[1]
+    qtbot.keyClick(palette.field, Qt.Key.Key_PageUp)
+    assert palette.current() == PARTIAL[0]
+    text = palette.model.index(1, 0).data(Qt.ItemDataRole.AccessibleTextRole)
+    assert text == "Preview a file. Space shows it. (Demo) Has only pane."
+    with qtbot.waitSignal(palette.open_requested) as opened:
+        qtbot.keyClick(palette.field, Qt.Key.Key_Return)
+    assert opened.args == ["demo", "preview"]
+
+
+def test_partial_matches_follow_the_full_ones_under_a_heading(
+    palette: Palette, qtbot: QtBot
+) -> None:
+    palette.set_results(ROWS[:2], "No card for “x”", PARTIAL)
+    assert not palette.message.isVisible()
+    assert palette.message.accessibleDescription() == ""
+    items = palette.model.items
+    assert items == (*ROWS[:2], PaletteHeading("Partial matches", items[2].description), *PARTIAL)
+    assert palette.current() == ROWS[0]
+    qtbot.keyClick(palette.field, Qt.Key.Key_Down)
+    qtbot.keyClick(palette.field, Qt.Key.Key_Down)
+    assert palette.current() == PARTIAL[0]  # over the heading
+    qtbot.keyClick(palette.field, Qt.Key.Key_Up)
+    assert palette.current() == ROWS[1]
+    qtbot.keyClick(palette.field, Qt.Key.Key_PageDown)
+    assert palette.current() == PARTIAL[1]
+
+
+def test_clicking_a_heading_opens_nothing(palette: Palette, qtbot: QtBot) -> None:
+    palette.set_results([], "No card for “freeze panes”", PARTIAL)
+    heading = palette.list.visualRect(palette.model.index(0, 0))
+    assert heading.height() < palette.list.visualRect(palette.model.index(1, 0)).height()
+    with qtbot.assertNotEmitted(palette.open_requested):
+        qtbot.mouseClick(palette.list.viewport(), Qt.MouseButton.LeftButton, pos=heading.center())
+    assert palette.isVisible()
+    assert palette.current() == PARTIAL[0]

@@ -12,11 +12,13 @@ from PySide6.QtCore import QRect, Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.packs import load_pack
+from app.core.ranking import PARTIAL_SHOWN
 from app.desktop.hotkey.global_hotkey import GlobalHotkey
 from app.paths import demo_pack_dir
 from app.store.catalog import Catalog
 from app.store.db import open_database
 from app.tray.palette_controller import PaletteController, SearchPalette
+from app.ui.palette import PaletteHeading
 from tests.ui.test_hotkey import FakeBackend
 from tests.ui.test_palette import OFFSCREEN_LIMITS
 
@@ -40,10 +42,10 @@ class Searches:
     """The search events the controller asked to record."""
 
     def __init__(self) -> None:
-        self.events: list[tuple[str, int, str | None]] = []
+        self.events: list[tuple[str, int, str | None, bool]] = []
 
-    def __call__(self, query: str, results: int, app: str | None) -> None:
-        self.events.append((query, results, app))
+    def __call__(self, query: str, results: int, app: str | None, answered: bool) -> None:
+        self.events.append((query, results, app, answered))
 
 
 @pytest.fixture
@@ -69,7 +71,8 @@ def test_an_empty_query_lists_the_cards_of_the_app_the_person_was_in(
 ) -> None:
     controller.open("us.zoom.xos", AREA)
     assert set(_cards(controller)) == {
-        "zoom-push-to-talk", "zoom-raise-hand", "zoom-toggle-mute", "zoom-toggle-video",
+        "zoom-push-to-talk", "zoom-raise-hand", "zoom-record-meeting", "zoom-share-screen",
+        "zoom-toggle-mute", "zoom-toggle-video", "zoom-virtual-background",
     }  # fmt: skip
     first = controller.palette.rows()[0]
     assert first.pack_label == "Everyday essentials"
@@ -118,18 +121,66 @@ def test_enter_asks_for_the_first_card_and_logs_the_search(
     with qtbot.waitSignal(controller.card_requested) as requested:
         qtbot.keyClick(controller.palette.field, Qt.Key.Key_Return)
     assert requested.args == [DEMO, "excel-refresh-all"]
-    assert searches.events == [("pviot", 2, "excel")]
+    assert searches.events == [("pviot", 2, "excel", True)]
 
 
-def test_a_search_that_finds_nothing_is_logged_with_zero_results(
+def test_a_search_that_finds_nothing_is_logged_as_unanswered_with_zero_results(
     controller: PaletteController, searches: Searches, qtbot: QtBot
 ) -> None:
     controller.open(None, AREA)
     qtbot.keyClicks(controller.palette.field, "zzqx qqvw ")
     assert _cards(controller) == []
-    assert controller.palette.message.text() == "No cards match “zzqx qqvw”"
+    assert controller.palette.message.text() == "No card for “zzqx qqvw”"
     qtbot.keyClick(controller.palette.field, Qt.Key.Key_Escape)
-    assert searches.events == [("zzqx qqvw", 0, None)]
+    assert searches.events == [("zzqx qqvw", 0, None, False)]
+
+
+def test_with_no_full_match_the_palette_says_none_and_shows_three_partial_matches(
+    controller: PaletteController, searches: Searches, qtbot: QtBot
+) -> None:
+    """A new user in a spreadsheet asks to "insert a watermark": no card is about watermarks."""
+    controller.open("excel", AREA)
+    qtbot.keyClicks(controller.palette.field, "how do I insert a watermark")
+    palette = controller.palette
+    assert palette.message.isVisible()
+    assert palette.message.text() == "No card for “how do I insert a watermark”"
+    assert palette.message.accessibleDescription() == palette.message.text()
+    items = palette.model.items
+    assert isinstance(items[0], PaletteHeading) and items[0].text == "Partial matches"
+    partial = palette.rows()
+    assert 1 <= len(partial) <= PARTIAL_SHOWN == 3
+    assert all(row.note == "Partial match: has only insert." for row in partial)
+    assert palette.current() == partial[0]  # the heading is passed by
+    qtbot.keyClick(palette.field, Qt.Key.Key_Escape)
+    assert searches.events == [("how do I insert a watermark", len(partial), "excel", False)]
+
+
+def test_full_matches_come_first_and_partial_ones_follow_under_their_heading(
+    controller: PaletteController, searches: Searches, qtbot: QtBot
+) -> None:
+    controller.open(None, AREA)
+    qtbot.keyClicks(controller.palette.field, "parent directory ")
+    palette = controller.palette
+    assert not palette.message.isVisible()
+    kinds = [type(item).__name__ for item in palette.model.items]
+    assert kinds[0] == "PaletteRow" and "PaletteHeading" in kinds
+    full = kinds.index("PaletteHeading")
+    assert palette.rows()[0].card == "files-parent-folder"
+    assert all(row.note for row in palette.rows()[full:])
+    with qtbot.waitSignal(controller.card_requested) as requested:
+        qtbot.keyClick(palette.field, Qt.Key.Key_Return)
+    assert requested.args == [DEMO, "files-parent-folder"]
+    assert searches.events == [("parent directory", len(palette.rows()), None, True)]
+
+
+def test_a_pack_synonym_finds_the_card_in_the_words_people_use(
+    controller: PaletteController, qtbot: QtBot
+) -> None:
+    """The demo pack says `folder: [directory]`; the card itself never says "directory"."""
+    controller.open(None, AREA)
+    qtbot.keyClicks(controller.palette.field, "parent directory")
+    assert _cards(controller)[0] == "files-parent-folder"
+    assert controller.palette.rows()[0].note == ""
 
 
 def test_opening_and_closing_without_typing_logs_nothing(

@@ -51,6 +51,7 @@ def make_pack(
     name: str | None = None,
     apps: Mapping[str, Sequence[str]] | None = None,
     skills: Mapping[str, str] | None = None,
+    synonyms: Mapping[str, Sequence[str]] | None = None,
     source: str = "test",
     digest: str | None = None,
 ) -> Pack:
@@ -63,6 +64,7 @@ def make_pack(
         publisher="ACME Learning",
         apps={alias: list(ids) for alias, ids in (apps or {}).items()},
         skills=[Skill(id=skill_id, name=n) for skill_id, n in (skills or {}).items()],
+        synonyms={word: list(said) for word, said in (synonyms or {}).items()},
     )
     if digest is None:
         content = manifest.model_dump_json() + "".join(

@@ -29,19 +29,21 @@ KNOWN = {"excel", "libreoffice-calc"}
 
 def _events(ts: float = START + 3600) -> list[tuple]:
     return [
-        (ts, "context", None, None, "excel", None, None),
-        (ts, "context", None, None, "other", None, None),
-        (ts, "context", None, None, "firefox", None, None),  # unknown to the packs
-        (ts, "matched", "acme.finance", "pivot-refresh", "excel", None, None),
-        (ts, "shown", "acme.finance", "pivot-refresh", "excel", None, None),
-        (ts, "shown", "acme.finance", "pivot-refresh", "excel", None, None),
-        (ts, "helpful", "acme.finance", "pivot-refresh", None, None, None),
-        (ts, "dismissed", "acme.finance", "go-to-cell", "excel", None, None),
-        (ts, "never", "acme.finance", "go-to-cell", "excel", None, None),
-        (ts, "muted", None, None, "excel", None, None),  # the app, with no card showing
-        (ts, "search", None, None, None, "pivot", 3),
-        (ts, "search", None, None, None, "vlookup of doom", 0),
-        (ts, "snoozed", None, None, None, None, None),
+        (ts, "context", None, None, "excel", None, None, None),
+        (ts, "context", None, None, "other", None, None, None),
+        (ts, "context", None, None, "firefox", None, None, None),  # unknown to the packs
+        (ts, "matched", "acme.finance", "pivot-refresh", "excel", None, None, None),
+        (ts, "shown", "acme.finance", "pivot-refresh", "excel", None, None, None),
+        (ts, "shown", "acme.finance", "pivot-refresh", "excel", None, None, None),
+        (ts, "helpful", "acme.finance", "pivot-refresh", None, None, None, None),
+        (ts, "dismissed", "acme.finance", "go-to-cell", "excel", None, None, None),
+        (ts, "never", "acme.finance", "go-to-cell", "excel", None, None, None),
+        (ts, "muted", None, None, "excel", None, None, None),  # the app, with no card showing
+        (ts, "search", None, None, None, "pivot", 3, True),
+        (ts, "search", None, None, None, "vlookup of doom", 0, False),
+        # Only partial matches: cards were shown, yet none had every word.
+        (ts, "search", None, None, None, "freeze panes", 3, False),
+        (ts, "snoozed", None, None, None, None, None, None),
     ]
 
 
@@ -49,7 +51,7 @@ def test_report_counts_cards_apps_and_searches_of_the_day() -> None:
     counts = count_events(_events(), START, END, KNOWN)
     report = build_report(counts, DAY, batch_id="b-1")
     assert report == {
-        "schema": 1,
+        "schema": 2,
         "batch_id": "b-1",
         "day": "2026-11-20",
         "cards": [
@@ -62,15 +64,25 @@ def test_report_counts_cards_apps_and_searches_of_the_day() -> None:
             {"app": "excel", "contexts": 1, "matched": 1},
             {"app": "other", "contexts": 2, "matched": 0},
         ],
-        "search": {"searches": 2, "zero_results": 1},
+        "search": {"searches": 3, "unanswered": 2, "zero_results": 1},
         "noise": None,
     }  # fmt: skip
+
+
+def test_searches_logged_before_answers_were_count_as_answered_when_they_found_a_card() -> None:
+    ts = START + 60
+    events = [
+        (ts, "search", None, None, None, "reopen tab", 2, None),
+        (ts, "search", None, None, None, "zzqx", 0, None),
+    ]
+    counts = count_events(events, START, END, KNOWN)
+    assert (counts.searches, counts.unanswered, counts.zero_results) == (2, 1, 1)
 
 
 def test_events_outside_the_local_day_are_not_counted() -> None:
     events = _events(START - 1) + _events(END) + _events(START)
     counts = count_events(events, START, END, KNOWN)
-    assert counts.searches == 2
+    assert counts.searches == 3
     assert counts.cards[("acme.finance", "pivot-refresh")]["shown"] == 2
 
 
@@ -133,9 +145,11 @@ def test_noise_refuses_a_non_positive_epsilon() -> None:
 def test_sql_counts_equal_the_pure_counts(tmp_path: Path) -> None:
     db, _ = open_database(tmp_path / "c.db")
     events = _events(START + 10) + _events(START - 10) + _events(END + 10)
-    for ts, kind, pack, card, app, query, results in events:
+    events.append((START + 20, "search", None, None, None, "before answers", 0, None))
+    events.append((START + 30, "search", None, None, None, "before answers", 1, None))
+    for ts, kind, pack, card, app, query, results, answered in events:
         clock_log = UsageLog(db, known_apps=KNOWN | {"firefox"}, clock=lambda ts=ts: ts)
-        clock_log.record(kind, pack, card, app, query, results)
+        clock_log.record(kind, pack, card, app, query, results, answered)
     pure = count_events(events, START, END, KNOWN)
     assert day_counts(db, DAY, KNOWN, UTC) == pure
     # Both ways of counting (time index + sort, or the log in group order) agree.
@@ -153,9 +167,10 @@ def _report_text(kinds: list[str], canary: str) -> str:
     events = []
     for kind in kinds:
         if kind == "search":
-            events.append((START, kind, None, None, canary, canary, len(canary) % 2))
+            found = len(canary) % 2
+            events.append((START, kind, None, None, canary, canary, found, bool(found)))
         else:
-            events.append((START, kind, "acme.finance", "pivot", canary, None, None))
+            events.append((START, kind, "acme.finance", "pivot", canary, None, None, None))
     report = build_report(count_events(events, START, END, KNOWN), DAY, batch_id="b")
     return canonical_bytes(report).decode("utf-8")
 

@@ -71,6 +71,36 @@ def test_search_json_finds_a_demo_card_first(tmp_path: Path) -> None:
     assert rows and {"pack", "card", "title", "summary", "score"} <= set(rows[0])
     assert "tab" in rows[0]["title"].lower()
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+    assert rows[0]["partial"] is False
+    assert rows[0]["matched"] == ["reopen", "closed", "tab"]
+
+
+def test_search_json_marks_partial_matches_and_the_words_they_have(tmp_path: Path) -> None:
+    result = cuecards("search", "how do I insert a watermark", "--json", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert rows and all(r["partial"] is True and r["matched"] == ["insert"] for r in rows)
+
+
+def test_search_says_when_no_card_answers_and_lists_three_partial_matches(
+    tmp_path: Path,
+) -> None:
+    result = cuecards("search", "insert watermark", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:2] == ["No card for 'insert watermark'.", "Partial matches:"]
+    numbered = [line for line in lines if line[:3].strip().rstrip(".").isdigit()]
+    assert len(numbered) == 3
+    assert sum("matches only: insert" in line for line in lines) == 3
+
+    answered = cuecards("search", "parent directory", data_dir=tmp_path)
+    assert "No card for" not in answered.stdout
+    assert answered.stdout.startswith(" 1. Go up one folder\n")
+    assert "Partial matches:" in answered.stdout
+
+    nothing = cuecards("search", "zzqx", data_dir=tmp_path)
+    assert nothing.returncode == 0
+    assert nothing.stdout == "No card for 'zzqx'.\n"
 
 
 def test_install_match_list_remove(tmp_path: Path) -> None:

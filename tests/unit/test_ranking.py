@@ -17,6 +17,7 @@ from app.core.ranking import (
     overdue_cards,
     palette_search,
     rerank,
+    split_partial,
     vote_factor,
 )
 from app.paths import demo_pack_dir
@@ -83,6 +84,10 @@ CASES = [
     ("cheat sheet", None, "slack-shortcut-list"),
     ("undo close", None, "browser-reopen-tab"),
     ("mkdir", None, "files-new-folder"),
+    # synonyms the pack declares in pack.yaml's `synonyms:` (the card never says these words)
+    ("parent directory", None, "files-parent-folder"),
+    ("silence mic", "zoom", "zoom-toggle-mute"),
+    ("presentation mode", "keynote", "keynote-play-slideshow"),
     # the app the person was in decides between cards that say the same
     ("mute", "zoom", "zoom-push-to-talk"),
     ("camera", "zoom", "zoom-toggle-video"),
@@ -175,8 +180,8 @@ def test_vote_factor_is_capped_and_symmetric() -> None:
     assert vote_factor(3) * vote_factor(-3) == pytest.approx(1.0)
 
 
-def _hit(card: str, score: float) -> SearchHit:
-    return SearchHit(DEMO, card, card.title(), "", score, ())
+def _hit(card: str, score: float, partial: bool = False) -> SearchHit:
+    return SearchHit(DEMO, card, card.title(), "", score, (), partial=partial)
 
 
 def test_rerank_keeps_the_catalog_order_for_equal_scores() -> None:
@@ -190,6 +195,33 @@ def test_rerank_applies_both_adjustments() -> None:
     by_card = {h.card: h.score for h in ranked}
     assert by_card["a"] == pytest.approx(2.0 * vote_factor(1) * OVERDUE_FACTOR)
     assert [h.card for h in ranked] == ["b", "a"]
+
+
+def test_votes_never_lift_a_partial_match_above_a_full_one() -> None:
+    hits = [_hit("full", 1.0), _hit("partial", 0.9, partial=True)]
+    ranked = rerank(hits, votes={(DEMO, "partial"): 4}, overdue={(DEMO, "full")})
+    assert [h.card for h in ranked] == ["full", "partial"]
+    assert ranked[1].score > ranked[0].score
+
+
+def test_split_partial_keeps_every_full_match_and_three_partial_ones() -> None:
+    hits = [_hit("a", 5.0), *(_hit(f"p{i}", 1.0 - i / 10, partial=True) for i in range(5))]
+    full, partial = split_partial(hits)
+    assert [h.card for h in full] == ["a"]
+    assert [h.card for h in partial] == ["p0", "p1", "p2"]
+    only = _hit("p", 1.0, partial=True)
+    assert split_partial([only]) == ([], [only])
+
+
+def test_a_mistyped_last_word_is_read_whole_when_that_answers_the_query(
+    catalog: Catalog,
+) -> None:
+    """As a prefix "autsum" begins no word, leaving only "column" cards (partial); read as a
+    whole word it is corrected to "autosum" and the card has both words."""
+    assert all(hit.partial for hit in catalog.search("column autsum"))
+    hits = palette_search(_search(catalog), "column autsum")
+    assert hits[0].card == "excel-autosum" and not hits[0].partial
+    assert hits[0].matched == ("column", "autsum")
 
 
 def test_cards_for_app_lists_the_apps_cards_by_priority(catalog: Catalog) -> None:

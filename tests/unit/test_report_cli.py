@@ -29,8 +29,9 @@ def _fill(data_dir: Path) -> None:
     log.record("context", app="canary-private-app")
     log.record("shown", "acme.finance", "pivot-refresh")
     log.record("opened", "acme.finance", "pivot-refresh")
-    log.record("search", query=CANARY_QUERY, results=0)
-    log.record("search", query="pivot", results=4)
+    log.record("search", query=CANARY_QUERY, results=0, answered=False)
+    log.record("search", query="pivot", results=4, answered=True)
+    log.record("search", query="freeze panes", results=3, answered=False)
     db.close()
 
 
@@ -61,12 +62,25 @@ def test_preview_json_prints_only_the_report_bytes_and_nothing_personal(
     assert report["day"] == YESTERDAY.isoformat()
     assert report["cards"][0]["shown"] == 1 and report["cards"][0]["opened"] == 1
     assert report["apps"] == [{"app": "other", "contexts": 1, "matched": 0}]
-    assert report["search"] == {"searches": 2, "zero_results": 1}
+    assert report["search"] == {"searches": 3, "unanswered": 2, "zero_results": 1}
+    assert report["schema"] == 2
     assert report["cohort"] == "finance"
     assert done.stdout == json.dumps(report, sort_keys=True, separators=(",", ":"))
     for canary in (CANARY_QUERY, getpass.getuser(), socket.gethostname(), "canary-private-app"):
         assert canary not in done.stdout
     assert "policy does not allow" in done.stderr
+
+
+def test_the_plain_preview_says_how_many_searches_went_unanswered(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    done = cuecards("report", "preview", data_dir=data_dir, env=_policy(tmp_path, False))
+    assert done.returncode == 0, done.stderr
+    assert (
+        "searches: 3, unanswered (no card matched every word): 2, with no result at all: 1"
+        in done.stdout
+    )
+    assert CANARY_QUERY not in done.stdout and "freeze panes" not in done.stdout
 
 
 def test_upload_without_consent_exits_1_with_the_reason(tmp_path: Path, data_dir: Path) -> None:
@@ -127,7 +141,9 @@ def test_export_writes_csv_and_json_of_the_local_counts(tmp_path: Path, data_dir
                        env=env)  # fmt: skip
     days = json.loads(as_json.stdout)
     assert [d["day"] for d in days] == [YESTERDAY.isoformat(), dt.date.today().isoformat()]
-    assert days[0]["search"] == {"searches": 2, "zero_results": 1}
+    assert days[0]["search"] == {"searches": 3, "unanswered": 2, "zero_results": 1}
+    search = [r for r in rows if r["row"] == "search" and r["day"] == YESTERDAY.isoformat()]
+    assert (search[0]["unanswered"], search[0]["zero_results"]) == ("2", "1")
     assert CANARY_QUERY not in as_json.stdout and CANARY_QUERY not in done.stdout
 
 

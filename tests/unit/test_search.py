@@ -65,6 +65,7 @@ def _cards() -> list[Card]:
         ),
         make_card(p, "chart", "Pivot chart wizard", "Build a chart from a pivot"),
         make_card(p, "slicer", "Slicers filter a chart", "Click a slicer to filter"),
+        make_card(p, "how-to", "How to write a tip", "Say what to press, then why"),
     ]
 
 
@@ -124,6 +125,45 @@ def test_every_word_must_match_before_any_word_does(catalog: Catalog) -> None:
     hits = _ids(catalog.search("pivot chart"))
     assert hits[0] == "chart"
     assert set(hits[1:]) == {"pivot", "slicer"}
+
+
+def _matched(hits: list[SearchHit]) -> dict[str, tuple[tuple[str, ...], bool]]:
+    return {hit.card: (hit.matched, hit.partial) for hit in hits}
+
+
+def test_each_hit_knows_which_words_it_matched(catalog: Catalog) -> None:
+    assert _matched(catalog.search("pivot chart")) == {
+        "chart": (("pivot", "chart"), False),
+        "pivot": (("pivot",), True),
+        "slicer": (("chart",), True),
+    }
+
+
+def test_a_word_no_card_has_leaves_every_hit_partial(catalog: Catalog) -> None:
+    hits = catalog.search("quokka zzqx ")
+    assert _ids(hits) == ["in-title", "in-summary", "in-keywords", "in-body"]
+    assert {hit.matched for hit in hits} == {("quokka",)}
+    assert all(hit.partial for hit in hits)
+
+
+def test_typos_and_unfinished_words_count_as_matched(catalog: Catalog) -> None:
+    assert _matched(catalog.search("pivto tabels"))["pivot"] == (("pivto", "tabels"), False)
+    assert _matched(catalog.search("spredshet rib"))["pivot"] == (("spredshet", "rib"), False)
+
+
+def test_stop_words_are_left_out(catalog: Catalog) -> None:
+    hits = catalog.search("how do I refresh the pivot tables?")
+    assert [hit.card for hit in hits if not hit.partial] == ["pivot"]
+    assert _matched(hits)["pivot"] == (("refresh", "pivot", "tables"), False)
+    # A stop word being typed is left out too; the words before it still answer.
+    assert _matched(catalog.search("refresh the"))["pivot"] == (("refresh",), False)
+
+
+def test_a_query_of_stop_words_only_searches_for_them(catalog: Catalog) -> None:
+    hits = catalog.search("how to")
+    assert _matched(hits)["how-to"] == (("how", "to"), False)
+    assert _ids(hits)[0] == "how-to"
+    assert all(hit.partial for hit in hits[1:])
 
 
 def test_case_and_accents_do_not_matter(catalog: Catalog) -> None:
@@ -217,6 +257,8 @@ def test_any_text_is_safe(catalog: Catalog, query: str, app: str | None) -> None
     scores = [hit.score for hit in hits]
     assert all(score > 0 for score in scores)
     assert scores == sorted(scores, reverse=True)
+    partial = [hit.partial for hit in hits]
+    assert partial == sorted(partial)  # every full match before every partial one
 
 
 @settings(max_examples=200, deadline=None)

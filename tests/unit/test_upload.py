@@ -107,7 +107,7 @@ def test_the_preview_bytes_are_the_bytes_the_collector_receives(
         {"app": "excel", "contexts": 1, "matched": 1},
         {"app": "other", "contexts": 1, "matched": 0},
     ]
-    assert report["search"] == {"searches": 1, "zero_results": 1}
+    assert report["search"] == {"searches": 1, "unanswered": 1, "zero_results": 1}
     # The next day the same report is not sent again.
     assert up.run_due(now=True).state == "idle"
     assert len(collector.stored) == 1

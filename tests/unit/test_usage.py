@@ -60,11 +60,23 @@ def test_searches_keep_their_query_and_count_and_nothing_else_does(db_path: Path
     log.record("search", query="pivot refresh", results=3)
     event = log.events(1)[0]
     assert (event.kind, event.query, event.results) == ("search", "pivot refresh", 3)
+    assert event.answered is None  # not told
     with pytest.raises(ValueError, match="only searches keep a query"):
         log.record("context", app="excel", query="Budget.xlsx")
+    with pytest.raises(ValueError, match="only searches keep a query"):
+        log.record("shown", "p", "c", answered=True)
     with pytest.raises(ValueError, match="is not one of"):
         log.record("keystroke", app="excel")
     assert log.count() == 1
+
+
+def test_a_search_with_only_partial_matches_is_kept_as_unanswered(db_path: Path) -> None:
+    log = _log(db_path)
+    log.record("search", query="freeze panes", results=3, answered=False)
+    log.record("search", query="pivot", results=4, answered=True)
+    partial, full = log.events(2)[1], log.events(2)[0]
+    assert (partial.query, partial.results, partial.answered) == ("freeze panes", 3, False)
+    assert (full.query, full.results, full.answered) == ("pivot", 4, True)
 
 
 def test_prune_drops_only_events_older_than_the_retention(db_path: Path) -> None:
@@ -132,6 +144,7 @@ def test_no_table_outside_the_catalog_has_a_column_for_a_title_or_keystroke(
         "app_id",
         "query",
         "results",
+        "answered",
     ]
     suspicious = [
         f"{t}.{c}"

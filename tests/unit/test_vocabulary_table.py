@@ -1,4 +1,4 @@
-"""The index's words kept beside it (migration 5): right after every install, update and
+"""The index's words kept beside it (migration 7): right after every install, update and
 removal, built once for a database of the previous version, and what typo search reads."""
 
 from __future__ import annotations

@@ -80,7 +80,7 @@ def fill_usage(path: Path, day: dt.date = YESTERDAY, query: str = "vlookup") -> 
     log.record("matched", "acme.finance", "pivot-refresh", "excel")
     log.record("shown", "acme.finance", "pivot-refresh", "excel")
     log.record("helpful", "acme.finance", "pivot-refresh", "excel")
-    log.record("search", query=query, results=0)
+    log.record("search", query=query, results=0, answered=False)
     db.close()
 
 
