@@ -34,6 +34,8 @@ QUERIES = {
     "app": ("refresh", "pivot", "table", "--app", "excel"),
 }
 SIZES = {"small": 100, "large": 50_000}
+QUICK_SIZES = {"small": 100, "large": 2_000}
+METRICS = ("cli_search_50k_over_100",)
 
 
 def _catalog(data: Path, cards: int) -> Path:
@@ -68,16 +70,19 @@ def _search(data: Path, pycache: Path, query: tuple[str, ...]) -> float:
     return elapsed
 
 
-def run() -> Iterator[dict]:
+def run(quick: bool = False) -> Iterator[dict]:
+    """The whole `cuecards search` command on a large catalog over a 100-card one (median of
+    RUNS alternating runs; quick mode: 2,000 cards, one run)."""
+    sizes, runs = (QUICK_SIZES, 1) if quick else (SIZES, RUNS)
     with tempfile.TemporaryDirectory(prefix="cuecards-bench-cli-") as tmp:
         pycache = Path(tmp) / "pycache"
-        dirs = {name: _catalog(Path(tmp) / name, cards) for name, cards in SIZES.items()}
+        dirs = {name: _catalog(Path(tmp) / name, cards) for name, cards in sizes.items()}
         for data in dirs.values():
             _search(
                 data, pycache, QUERIES["words"]
             )  # warm-up: installs the demo pack, writes bytecode
         times: dict[tuple[str, str], list[float]] = {}
-        for _ in range(RUNS):
+        for _ in range(runs):
             for kind, query in QUERIES.items():
                 for size, data in dirs.items():
                     times.setdefault((kind, size), []).append(_search(data, pycache, query))
@@ -93,6 +98,7 @@ def run() -> Iterator[dict]:
             typos_100_s=round(median["typos", "small"], 3),
             app_50k_s=round(median["app", "large"], 3),
             app_100_s=round(median["app", "small"], 3),
-            runs=RUNS,
+            runs=runs,
+            large_cards=sizes["large"],
             query=" ".join(QUERIES["words"]),
         )

@@ -18,7 +18,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
-from app.core.ranking import palette_search
+from app.core.ranking import palette_search, split_partial
 from app.store.catalog import Catalog
 from app.store.db import open_database
 from app.tray.palette_controller import LIMIT, PaletteController
@@ -64,6 +64,9 @@ def paint(db_path: Path, queries: list[str]) -> None:
         hits = run()
         elapsed = (time.perf_counter() - started) * 1000
         found[what] = len(hits)
+        if what == "palette":  # what the palette shows: every full match, a few partial ones
+            full, partial = split_partial(hits)
+            found["to_show"] = len(full) + len(partial)
         return elapsed
 
     for i, query in enumerate(queries):
@@ -96,6 +99,7 @@ def paint(db_path: Path, queries: list[str]) -> None:
             "hits": found["palette"],
             "catalog_hits": found["catalog"],
             "shown": len(palette.rows()),
+            "to_show": found["to_show"],
             "typed": palette.field.text() == query,
         }
         print(json.dumps(row), flush=True)
