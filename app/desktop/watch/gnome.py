@@ -18,6 +18,7 @@ from __future__ import annotations
 from PySide6.QtCore import SLOT, QObject, Slot
 from PySide6.QtDBus import QDBusConnection, QDBusMessage
 
+from app.desktop.watch import appid
 from app.desktop.watch.base import BackendUnavailable
 from app.desktop.watch.resources import desktop_resource
 from app.desktop.watch.shell_dbus import ShellDBusWatcher
@@ -80,13 +81,14 @@ class GnomeWatcher(ShellDBusWatcher):
                 )
             raise BackendUnavailable(install_hint())
         try:
-            self._offer(context_from_shell_payload(str(reply.arguments()[0]), self.name))
+            context = context_from_shell_payload(str(reply.arguments()[0]), self.name)
         except ValueError as exc:
             self._unsubscribe()
             raise BackendUnavailable(
                 f"the Cuecards GNOME Shell extension answered in an unknown format ({exc}); "
                 "update the extension from this version of Cuecards"
             ) from exc
+        self._offer(context, appid.exe_for_pid(context.pid))
         self._pending.clear()  # the starting context is current(), not a change
 
     def idle_seconds(self) -> float | None:
