@@ -191,9 +191,7 @@ def test_doctor_on_kde_proves_delivery_and_reads_idle_time(session_bus, fake_she
     assert report["receiving"] is True and report["idle_seconds"] == 1.5
 
 
-def test_kde_switch_through_a_null_activation_reports_no_false_no_window(
-    session_bus, fake_shell
-):
+def test_kde_switch_through_a_null_activation_reports_no_false_no_window(session_bus, fake_shell):
     """KWin 5.27 sends clientActivated(null) right before the new window: neither
     `cuecards watch` nor the tray's Qt driver may report "no window" in between; closing the
     last window still does."""
