@@ -16,6 +16,9 @@ is a step, or, when the file has blank lines, each blank-line-separated group is
   `org.gnome.Mutter.IdleMonitor.GetIdletime` with 4200 (ms).
 * `gnome-no-extension`: owns `org.gnome.Shell` but exports no Cuecards object.
 
+Both GNOME modes answer the `ShellVersion` property of `/org/gnome/Shell` with env
+`FAKE_SHELL_VERSION` (default 46.0).
+
 Each line `next` on stdin sends the next step (so a test paces the steps by what the watcher
 printed, never by sleeping); `all` sends every remaining step at once. Every call received
 is printed as a JSON line, so tests can check e.g. that the script was unloaded on exit.
@@ -24,11 +27,20 @@ is printed as a JSON line, so tests can check e.g. that the script was unloaded 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import ClassInfo, QCoreApplication, QObject, QSocketNotifier, QTimer, Slot
+from PySide6.QtCore import (
+    ClassInfo,
+    Property,
+    QCoreApplication,
+    QObject,
+    QSocketNotifier,
+    QTimer,
+    Slot,
+)
 from PySide6.QtDBus import QDBusConnection, QDBusMessage
 
 EXPORT = QDBusConnection.RegisterOption.ExportAllSlots
@@ -143,6 +155,14 @@ class Shell(QObject):
         self.bus.send(signal)
 
 
+@ClassInfo({"D-Bus Interface": "org.gnome.Shell"})
+class ShellRoot(QObject):
+    def _version(self) -> str:
+        return os.environ.get("FAKE_SHELL_VERSION", "46.0")
+
+    ShellVersion = Property(str, _version)  # noqa: N815 - the D-Bus property's name
+
+
 @ClassInfo({"D-Bus Interface": "org.gnome.Mutter.IdleMonitor"})
 class IdleMonitor(QObject):
     @Slot(result=int)
@@ -168,6 +188,9 @@ def main(mode: str, samples: str) -> int:
             shell = Shell(bus, stepper)
             keep.append(shell)
             bus.registerObject("/org/cuecards/Shell", shell, EXPORT)
+        keep.append(ShellRoot())
+        properties = QDBusConnection.RegisterOption.ExportAllProperties
+        bus.registerObject("/org/gnome/Shell", keep[-1], properties)
         keep.append(IdleMonitor())
         bus.registerObject("/org/gnome/Mutter/IdleMonitor/Core", keep[-1], EXPORT)
         bus.registerService("org.gnome.Mutter.IdleMonitor")

@@ -86,10 +86,10 @@ def desktop_env(address: str, desktop: str) -> dict[str, str]:
 def fake_shell(session_bus: str) -> Iterator[Callable[[str, str], subprocess.Popen]]:
     started: list[subprocess.Popen] = []
 
-    def start(mode: str, samples: str) -> subprocess.Popen:
+    def start(mode: str, samples: str, **env: str) -> subprocess.Popen:
         proc = subprocess.Popen(
             [sys.executable, "-m", "tests.e2e.fake_shells", mode, str(SAMPLES / samples)],
-            env=desktop_env(session_bus, "test"),
+            env={**desktop_env(session_bus, "test"), **env},
             cwd=REPO,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -225,20 +225,48 @@ def test_watch_on_gnome_prints_focus_changes_from_the_extension(session_bus, fak
     ]
 
 
-def test_gnome_without_the_extension_says_how_to_install_it(session_bus, fake_shell):
-    fake_shell("gnome-no-extension", "gnome_focus.jsonl")
-    done = run_python(WATCH.format(json=True, n=1), desktop_env(session_bus, "GNOME"))
+@pytest.mark.parametrize(
+    ("version", "first_code_line"),
+    [("43.9", "const {Gio, GLib, Shell} = imports.gi;"), ("46.0", "import Gio from 'gi://Gio';")],
+)
+def test_gnome_without_the_extension_installs_the_one_the_shell_loads(
+    session_bus, fake_shell, tmp_path, version, first_code_line
+):
+    fake_shell("gnome-no-extension", "gnome_focus.jsonl", FAKE_SHELL_VERSION=version)
+    env = {**desktop_env(session_bus, "GNOME"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    done = run_python(WATCH.format(json=True, n=1), env)
     assert done.returncode == 1
-    lines = done.stderr.splitlines()
-    assert len(lines) == 1
-    assert "cp -r " in lines[0] and "gnome-extensions enable cuecards@cuecards.example" in lines[0]
+    folder = tmp_path / "data" / "gnome-shell" / "extensions" / "cuecards@cuecards.example"
+    assert done.stderr.splitlines() == [
+        "cuecards watch: gnome: the Cuecards GNOME Shell extension was not running; Cuecards "
+        f"installed the one for GNOME Shell {version} in {folder}: log out and back in (GNOME "
+        "on Wayland loads new extensions only at login), then run `gnome-extensions enable "
+        "cuecards@cuecards.example`"
+    ]
+    assert first_code_line in (folder / "extension.js").read_text(encoding="utf-8")
+    shells = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))["shell-version"]
+    assert version.split(".")[0] in shells
 
     code = "import json\nfrom app.desktop.watch.doctor import watcher_report\n"
     code += "print(json.dumps(watcher_report(timeout=1)))"
-    report = json.loads(run_python(code, desktop_env(session_bus, "GNOME")).stdout)
+    report = json.loads(run_python(code, env).stdout)
     assert report["ok"] is False and report["backend"] == "gnome"
     assert "gnome-extensions enable" in report["message"]
     assert "search hotkey" in report["message"]
+
+
+def test_gnome_extension_that_cannot_be_installed_says_how_to_copy_it(
+    session_bus, fake_shell, tmp_path
+):
+    fake_shell("gnome-no-extension", "gnome_focus.jsonl", FAKE_SHELL_VERSION="43.9")
+    (tmp_path / "data").write_text("a file where the data folder should be")
+    env = {**desktop_env(session_bus, "GNOME"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    done = run_python(WATCH.format(json=True, n=1), env)
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and "could not be installed" in lines[0]
+    assert "shell-42-to-44/cuecards@cuecards.example/. " in lines[0] and "cp -r " in lines[0]
+    assert "gnome-extensions enable cuecards@cuecards.example" in lines[0]
 
 
 def test_kde_without_kwin_exits_with_one_clear_line(session_bus):
