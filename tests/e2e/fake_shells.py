@@ -6,7 +6,7 @@ extension, on a private bus. SAMPLES holds one JSON payload per line, in *steps*
 is a step, or, when the file has blank lines, each blank-line-separated group is one step
 (sent back to back, as KWin 5.27 sends `clientActivated(null)` and the new window).
 
-* `kde`: owns `org.kde.KWin` with `/Scripting` (`loadScript`, `unloadScript`) and
+* `kde`: owns `org.kde.KWin` with `/Scripting` (`loadScript`, `unloadScript`, `start`) and
   `/Scripting/Script<id>` (`run`). On `run` it reads the script file it was given, takes the
   service and path the backend wrote into it, and calls their `Report(s)` with the first
   step's payloads, as the script would. It also answers
@@ -100,6 +100,10 @@ class Scripting(QObject):
     def unloadScript(self, plugin: str) -> bool:  # noqa: N802
         log(call="unloadScript", plugin=plugin)
         return True
+
+    @Slot()
+    def start(self) -> None:
+        log(call="start")  # runs loaded scripts not yet running: ours already runs
 
     def run(self) -> None:
         service = json.loads(re.search(r"const SERVICE = (\".*?\");", self.script).group(1))
