@@ -247,8 +247,10 @@ class GnomeSession(Compositor):
             stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         wait_for(self._extension_answers, "GNOME Shell with the Cuecards extension", 60)
-        self.eval("Main.overview.hide(); true")
-        wait_for(lambda: self.eval("Main.overview.visible") == "false", "the overview to hide")
+        # The shell starts in the overview (after its start-up animation, so ask until it
+        # has gone): there no window has the focus.
+        hidden = "Main.overview.hide(); !Main.overview.visible && !Main.layoutManager._startingUp"
+        wait_for(lambda: self.eval(hidden) == "true", "the overview to hide")
         self.started_in = time.monotonic() - began
         return self
 

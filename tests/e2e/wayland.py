@@ -180,9 +180,9 @@ class WatcherChild:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
         )  # fmt: skip
 
-    def next(self) -> dict[str, Any]:
+    def next(self, waiting_for: str = "a line") -> dict[str, Any]:
         """The next object this watcher printed (waits up to DEADLINE)."""
-        line = read_line(self.proc.stdout, self.name)
+        line = read_line(self.proc.stdout, f"{self.name} (waiting for {waiting_for})")
         row = json.loads(line)
         assert row.get("signal", "changed") == "changed", row
         return row
@@ -218,7 +218,8 @@ class Watchers:
 
     def expect(self, app: str, title: str, fullscreen: bool = False) -> dict[str, Any]:
         """Each watcher's next line is this context (nothing else came first); the watch row."""
-        rows = [child.next() for child in self.children]
+        waiting = f"{(app, title, fullscreen)} after {[(r['app'], r['title']) for r in self.rows]}"
+        rows = [child.next(waiting) for child in self.children]
         for child, row in zip(self.children, rows, strict=True):
             seen = (row["app"], row["title"], row["fullscreen"])
             assert seen == (app, title, fullscreen), f"{child.name} printed {row}"
@@ -315,6 +316,7 @@ def follow_windows(
         watchers.expect("beta", "Beta — budget (edited)")
         if extra is not None:
             extra(session, watchers)
+        time.sleep(0.5)  # clients draw their last frame: the picture is for people, not asserts
         session.screenshot(f"wayland-{session.name}")  # both windows, beta in front
         session.close_window(alpha)
         session.close_window(beta)
