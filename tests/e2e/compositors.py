@@ -5,7 +5,8 @@
   runtime folder; clients and watchers connect as root. `grim` takes screenshots.
 * `KWinSession`: KWin 5.27's `kwin_wayland --virtual` on a private session bus. The packaged
   binary carries a file capability this kind of sandbox refuses, so a plain copy runs.
-  Focus is switched by a throw-away KWin script loaded over D-Bus.
+  Focus is switched by a throw-away KWin script loaded over D-Bus; KWin's own ScreenShot2
+  interface takes screenshots (kwin_screenshot.py).
 * `GnomeSession`: GNOME Shell 43 `--headless --virtual-monitor` in a private mount namespace
   (an empty /run/systemd, so no leftover seats; its own system bus in /run/dbus) on a private
   session bus. Our extension is installed by the backend's own installer in the format the
@@ -23,6 +24,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,6 +33,7 @@ from app.desktop.watch import gnome_extension
 from tests.e2e.wayland import (
     ARTIFACTS,
     DEADLINE,
+    REPO,
     Compositor,
     base_env,
     bus_config,
@@ -147,6 +150,7 @@ class KWinSession(Compositor):
         env = base_env(
             XDG_RUNTIME_DIR=str(self.run), DBUS_SESSION_BUS_ADDRESS=self.address,
             HOME=str(self.folder), XDG_CONFIG_HOME=str(self.folder / "config"),
+            KWIN_SCREENSHOT_NO_PERMISSION_CHECKS="1",  # lets kwin_screenshot.py ask for one
         )  # fmt: skip
         self.log = (self.folder / "kwin.log").open("w")
         self.proc = subprocess.Popen(
@@ -186,6 +190,16 @@ class KWinSession(Compositor):
             f"    if (cs[i].resourceClass == {json.dumps(app_id)})\n"
             "        workspace.activeClient = cs[i];\n"
         )
+
+    def screenshot(self, name: str) -> Path | None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        subprocess.run(
+            [sys.executable, "-m", "tests.e2e.kwin_screenshot", str(path), "1280", "800"],
+            env={**self.client_env(), "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"},
+            cwd=REPO, check=True, timeout=DEADLINE,
+        )  # fmt: skip
+        return path
 
     def stop(self) -> None:
         super().stop()
