@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-latest lock lint format bench system-deps venv schema docs dist clean
+.PHONY: run test test-latest lock lint format bench system-deps venv schema gnome-extension docs dist clean
 
 LOCK   := requirements.lock
 UV_VERSION := 0.13.8
@@ -71,6 +71,10 @@ dist: $(STAMP)
 ## Regenerate resources/schema/*.schema.json from the pack models.
 schema: $(STAMP)
 	$(BIN)/python -m app.core.schema
+
+## Regenerate both GNOME Shell extension formats (42-44 and 45+) from their one source.
+gnome-extension: $(STAMP)
+	$(BIN)/python -m app.desktop.watch.gnome_extension
 
 ## Regenerate the README's settings table from the typed schema.
 docs: $(STAMP)

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from app.store.services import Services
 
 
+KEYRING_TIMEOUT = 5.0  # seconds the keyring may take to answer before doctor moves on
+
+
 class Check(NamedTuple):
     """One line of the report: `ok`, `warn` or `fail`, and what the person should know.
 
@@ -155,41 +158,60 @@ def _policy(services: Services) -> Check:
 
 def _keyring(services: Services) -> Check:
     """The OS keyring that keeps the upload secret: its backend, whether it works, and whether a
-    secret is stored for `upload.endpoint` (the secret itself is never read out)."""
+    secret is stored for `upload.endpoint`. Never reads the secret, never unlocks or prompts,
+    never waits more than a few seconds (app.sync.secret_probe); with uploads off and no
+    endpoint set, no secret is needed and none is looked up."""
     try:
         import keyring
-        from keyring.errors import KeyringError
+        from keyring.backends import fail
+
+        from app.sync import secret_probe as sp
 
         backend = keyring.get_keyring()
     except Exception as exc:  # a broken keyring install must not stop the other checks
         return Check("keyring", "warn", f"cannot load the keyring: {type(exc).__name__}: {exc}")
     from app.core.consent import consent
-    from app.sync.upload import KEYRING_SERVICE
 
-    name = f"{type(backend).__module__}.{type(backend).__name__}"
-    inner = getattr(backend, "backends", None)
-    if inner is not None:  # keyring's chainer: name what it chains
-        name += " (" + ", ".join(type(b).__module__ for b in inner) + ")"
     endpoint = str(services.settings.get("upload.endpoint")).strip()
     needed = consent(services.settings).granted
-    try:
-        stored = keyring.get_password(KEYRING_SERVICE, endpoint or "cuecards-doctor-probe")
-    except KeyringError as exc:
+    waits = "uploads wait until then" + (
+        "" if needed else " (uploads are off, so nothing waits now)"
+    )
+    name = sp.backend_name(backend)
+    if isinstance(backend, fail.Keyring):
+        probe = sp.SecretProbe(name, sp.UNUSABLE, "NoKeyringError")
+    elif not needed and not endpoint:
         return Check(
-            "keyring",
-            "warn" if needed else "ok",
-            f"{name}: no usable keyring ({type(exc).__name__}). The upload secret is "
-            "kept only in the OS keyring, never in a file: start a Secret Service (GNOME "
-            "Keyring or KWallet) and unlock it; uploads wait until then"
-            + ("" if needed else " (uploads are off, so nothing waits now)"),
-        )
+            "keyring", "ok", f"{name}: not asked: uploads are off and no upload.endpoint is set, "
+            "so no secret is needed"
+        )  # fmt: skip
+    else:
+        probe = sp.probe_secret(endpoint or "cuecards-doctor-probe", timeout=KEYRING_TIMEOUT)
+    status = "warn" if needed else "ok"
+    if probe.state == sp.UNUSABLE:
+        return Check(
+            "keyring", status, f"{name}: no usable keyring ({probe.error}). The upload secret is "
+            "kept only in the OS keyring, never in a file: start a Secret Service (GNOME Keyring "
+            f"or KWallet) and unlock it; {waits}"
+        )  # fmt: skip
+    if probe.state == sp.LOCKED:
+        return Check(
+            "keyring", status, f"{name}: the keyring is locked; doctor does not unlock it (that "
+            "would ask for its password). Unlock it (log out and in, or open Passwords and Keys) "
+            f"to let Cuecards read the upload secret; {waits}"
+        )  # fmt: skip
+    if probe.state == sp.TIMEOUT:
+        return Check(
+            "keyring", status, f"{name}: did not answer within {KEYRING_TIMEOUT:g} s (it may be "
+            f"waiting for someone to unlock it); {waits}"
+        )  # fmt: skip
     if not endpoint:
         return Check("keyring", "ok", f"{name}: works; no upload.endpoint is set, so no secret")
-    if stored:
+    if probe.state == sp.STORED:
         return Check("keyring", "ok", f"{name}: works; a secret is stored for {endpoint}")
     return Check(
         "keyring",
-        "warn" if needed else "ok",
+        status,
         f"{name}: works; no secret is stored for {endpoint}"
         + ("; run: cuecards report secret" if needed else " (uploads are off)"),
     )

@@ -5,6 +5,8 @@ for the duration and restores it afterwards; `x_tray` adds trayer for tray tests
 `x_server_factory` starts private sessions a test may kill; `lrs` is one real xAPI LRS (Ralph)
 for the session, with a user (and store) per test. Missing X tools skip these tests
 with the reason, except under CI (env `CI` set), where they fail: CI must run e2e.
+`sway_session`, `kwin_session` and `gnome_session` are real headless Wayland compositors
+(tests/e2e/compositors.py), each started once per test session when a test asks for it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests.e2e.compositors import GnomeSession, KWinSession, SwaySession
 from tests.e2e.lrs import Lrs, running_lrs
+from tests.e2e.wayland import require
 from tests.e2e.xsession import XSession, missing_tools
 
 
@@ -82,3 +86,36 @@ def lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lrs]:
     """A running Ralph LRS; tests take users by index (test_upload_lrs 0-2, the faults 3-9)."""
     with running_lrs(tmp_path_factory.mktemp("ralph"), users=10) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def sway_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwaySession]:
+    """sway 1.7, headless (as the plain user `wl` when we are root)."""
+    require(("sway", "swaymsg", "grim", "dbus-send"), "sway grim dbus")
+    session = SwaySession(tmp_path_factory.mktemp("sway"))
+    try:
+        yield session.start()
+    finally:
+        session.stop()
+
+
+@pytest.fixture(scope="session")
+def kwin_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KWinSession]:
+    """KWin 5.27 (`kwin_wayland --virtual`) on a private session bus."""
+    require(("kwin_wayland", "dbus-daemon", "dbus-send"), "kwin-wayland dbus")
+    session = KWinSession(tmp_path_factory.mktemp("kwin"))
+    try:
+        yield session.start()
+    finally:
+        session.stop()
+
+
+@pytest.fixture(scope="session")
+def gnome_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GnomeSession]:
+    """GNOME Shell 43 (`--headless --virtual-monitor`) with the Cuecards extension."""
+    require(("gnome-shell", "unshare", "dbus-daemon", "dbus-send"), "gnome-shell dbus", root=True)
+    session = GnomeSession(tmp_path_factory.mktemp("gnome"))
+    try:
+        yield session.start()
+    finally:
+        session.stop()

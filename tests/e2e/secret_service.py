@@ -1,10 +1,17 @@
 """A real Secret Service for a test: a private D-Bus session bus with GNOME Keyring on it,
 unlocked with the password `test` (TESTING.md). Its keyring file lives under the given home, so
-a later session on the same home reads the secrets an earlier one stored."""
+a later session on the same home reads the secrets an earlier one stored.
+
+`activated_secret_service` is the other way a desktop gets one: nobody starts GNOME Keyring,
+the bus starts it on first use (D-Bus activation, as on a session where PAM did not unlock
+it), so the login collection stays locked and a lookup through `keyring` makes it prompt."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -26,13 +33,25 @@ def require_tools() -> None:
             )
 
 
-def _owned(env: dict[str, str]) -> bool:
+PROMPTER_NAMES = ("org.gnome.keyring.SystemPrompter", "org.gnome.keyring.PrivatePrompter")
+
+
+def _bus_call(env: dict[str, str], method: str, name: str) -> str:
     done = subprocess.run(
         ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
-         "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner", f"string:{SECRETS_NAME}"],
+         "/org/freedesktop/DBus", f"org.freedesktop.DBus.{method}", f"string:{name}"],
         env=env, capture_output=True, text=True, timeout=10,
     )  # fmt: skip
-    return "boolean true" in done.stdout
+    return done.stdout
+
+
+def owned(env: dict[str, str], name: str = SECRETS_NAME) -> bool:
+    """Whether `name` has an owner on the session bus of `env`."""
+    return "boolean true" in _bus_call(env, "NameHasOwner", name)
+
+
+def _owned(env: dict[str, str]) -> bool:
+    return owned(env)
 
 
 @contextmanager
@@ -83,5 +102,39 @@ def secret_service(home: Path, runtime: Path, base: dict[str, str]) -> Iterator[
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        if bus.stdout is not None:
+            bus.stdout.close()
+
+
+@contextmanager
+def activated_secret_service(
+    home: Path, runtime: Path, base: dict[str, str]
+) -> Iterator[dict[str, str]]:
+    """A private session bus whose Secret Service is started by D-Bus activation (the
+    system's org.freedesktop.secrets.service); yields the environment that reaches it. The
+    keyring under `home` is not unlocked. Afterwards the activated keyring daemon and any
+    prompter are stopped by their pids (asked of the bus), then the bus."""
+    require_tools()
+    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+    env = {**base, "HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share"),
+           "XDG_RUNTIME_DIR": str(runtime)}  # fmt: skip
+    env.pop("PYTHON_KEYRING_BACKEND", None)
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert bus.stdout is not None
+        env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().strip()
+        yield env
+    finally:
+        for name in (SECRETS_NAME, *PROMPTER_NAMES):
+            reply = _bus_call(env, "GetConnectionUnixProcessID", name) if bus.poll() is None else ""
+            if "uint32" in reply:
+                pid = int(reply.split("uint32")[1].split()[0])
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+        bus.terminate()
+        bus.wait(timeout=10)
         if bus.stdout is not None:
             bus.stdout.close()

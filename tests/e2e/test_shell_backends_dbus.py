@@ -2,8 +2,10 @@
 
 A private `dbus-daemon` carries the real QtDBus traffic; `fake_shells` plays KWin's scripting
 interface and our GNOME extension's object, sending the payloads recorded from the scripts
-(tests/samples/desktop). `cuecards watch` (run_watch) and `doctor` run in their own processes
-with a Wayland environment, as a person on Plasma or GNOME would run them.
+(tests/samples/desktop) one step each time the watcher has printed a line. `cuecards watch`
+(run_watch), the tray's Qt driver (qt_watch_probe) and `doctor` run in their own processes
+with a Wayland environment, as a person on Plasma or GNOME would run them. The real shells
+run in test_wayland_kwin.py and test_wayland_gnome.py; these fakes are the fast tier.
 """
 
 from __future__ import annotations
@@ -84,11 +86,12 @@ def desktop_env(address: str, desktop: str) -> dict[str, str]:
 def fake_shell(session_bus: str) -> Iterator[Callable[[str, str], subprocess.Popen]]:
     started: list[subprocess.Popen] = []
 
-    def start(mode: str, samples: str) -> subprocess.Popen:
+    def start(mode: str, samples: str, **env: str) -> subprocess.Popen:
         proc = subprocess.Popen(
             [sys.executable, "-m", "tests.e2e.fake_shells", mode, str(SAMPLES / samples)],
-            env=desktop_env(session_bus, "test"),
+            env={**desktop_env(session_bus, "test"), **env},
             cwd=REPO,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -120,12 +123,46 @@ WATCH = (
 )
 
 
+def next_step(fake: subprocess.Popen, what: str = "next") -> None:
+    """Tell the fake shell to send its next step (or `all` the rest)."""
+    assert fake.stdin is not None
+    fake.stdin.write(what + "\n")
+    fake.stdin.flush()
+
+
+def paced(fake: subprocess.Popen, argv: list[str], env: dict[str, str], count: int) -> list[str]:
+    """Run a watcher and collect `count` lines, letting the fake send its next step after
+    each line; the watcher is then stopped (stdin closed, or it stopped by itself)."""
+    proc = subprocess.Popen(
+        argv, env=env, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    try:
+        for index in range(count):
+            lines.append(read_line(proc.stdout).rstrip("\n"))
+            if index < count - 1:
+                next_step(fake)
+        proc.stdin.close()
+        assert proc.wait(timeout=DEADLINE) == 0, proc.stderr.read()
+    finally:
+        end_process(proc, kill=True)
+    return lines
+
+
+def watch(json_output: bool, count: int) -> list[str]:
+    """argv of `cuecards watch` (run_watch) stopping after `count` lines."""
+    return [sys.executable, "-c", WATCH.format(json=json_output, n=count)]
+
+
+QT_PROBE = [sys.executable, "-m", "tests.e2e.qt_watch_probe"]
+
+
 def test_watch_on_kde_loads_the_script_and_prints_its_reports(session_bus, fake_shell):
     kwin = fake_shell("kde", "kwin_reports.jsonl")
-    done = run_python(WATCH.format(json=True, n=5), desktop_env(session_bus, "KDE"))
+    lines = paced(kwin, watch(True, 5), desktop_env(session_bus, "KDE"), 5)
 
-    assert done.returncode == 0, done.stderr
-    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    rows = [json.loads(line) for line in lines]
     assert [(r["app"], r["title"], r["fullscreen"]) for r in rows] == [
         ("libreoffice-calc", "Budget.xlsx - LibreOffice Calc", False),
         ("org.kde.dolphin", "Documents — Dolphin", False),
@@ -134,6 +171,7 @@ def test_watch_on_kde_loads_the_script_and_prints_its_reports(session_bus, fake_
         ("", "", False),
     ]
     assert {r["backend"] for r in rows} == {"kde"}
+    assert [r["exe"] for r in rows] == [None] * 5  # pids 4242 and 5151 are nobody here
     kwin.terminate()
     calls = [json.loads(line) for line in kwin.communicate(timeout=DEADLINE)[0].splitlines()]
     loaded = [c["plugin"] for c in calls if c.get("call") == "loadScript"]
@@ -153,12 +191,31 @@ def test_doctor_on_kde_proves_delivery_and_reads_idle_time(session_bus, fake_she
     assert report["receiving"] is True and report["idle_seconds"] == 1.5
 
 
-def test_watch_on_gnome_prints_focus_changes_from_the_extension(session_bus, fake_shell):
-    fake_shell("gnome", "gnome_focus.jsonl")
-    done = run_python(WATCH.format(json=False, n=5), desktop_env(session_bus, "ubuntu:GNOME"))
+def test_kde_switch_through_a_null_activation_reports_no_false_no_window(session_bus, fake_shell):
+    """KWin 5.27 sends clientActivated(null) right before the new window: neither
+    `cuecards watch` nor the tray's Qt driver may report "no window" in between; closing the
+    last window still does."""
+    expected = [
+        ("libreoffice-calc", "Budget.xlsx - LibreOffice Calc"),
+        ("org.kde.dolphin", "Documents — Dolphin"),
+        ("libreoffice-calc", "Budget.xlsx - LibreOffice Calc"),
+        ("", ""),
+    ]
+    env = desktop_env(session_bus, "KDE")
+    kwin = fake_shell("kde", "kwin527_null_switch.jsonl")
+    rows = [json.loads(line) for line in paced(kwin, watch(True, 4), env, 4)]
+    assert [(r["app"], r["title"]) for r in rows] == expected
+    end_process(kwin)  # a fresh KWin stand-in (same bus name) for the tray's driver
+    kwin = fake_shell("kde", "kwin527_null_switch.jsonl")
+    rows = [json.loads(line) for line in paced(kwin, QT_PROBE, env, 4)]
+    assert [(r["app"], r["title"]) for r in rows] == expected
 
-    assert done.returncode == 0, done.stderr
-    lines = [line.split("  ", 1)[1] for line in done.stdout.splitlines()]
+
+def test_watch_on_gnome_prints_focus_changes_from_the_extension(session_bus, fake_shell):
+    shell = fake_shell("gnome", "gnome_focus.jsonl")
+    lines = paced(shell, watch(False, 5), desktop_env(session_bus, "ubuntu:GNOME"), 5)
+
+    lines = [line.split("  ", 1)[1] for line in lines]
     assert lines == [
         'libreoffice-calc  "Budget.xlsx - LibreOffice Calc"',
         'org.gnome.nautilus  "Documents"',
@@ -168,20 +225,48 @@ def test_watch_on_gnome_prints_focus_changes_from_the_extension(session_bus, fak
     ]
 
 
-def test_gnome_without_the_extension_says_how_to_install_it(session_bus, fake_shell):
-    fake_shell("gnome-no-extension", "gnome_focus.jsonl")
-    done = run_python(WATCH.format(json=True, n=1), desktop_env(session_bus, "GNOME"))
+@pytest.mark.parametrize(
+    ("version", "first_code_line"),
+    [("43.9", "const {Gio, GLib, Shell} = imports.gi;"), ("46.0", "import Gio from 'gi://Gio';")],
+)
+def test_gnome_without_the_extension_installs_the_one_the_shell_loads(
+    session_bus, fake_shell, tmp_path, version, first_code_line
+):
+    fake_shell("gnome-no-extension", "gnome_focus.jsonl", FAKE_SHELL_VERSION=version)
+    env = {**desktop_env(session_bus, "GNOME"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    done = run_python(WATCH.format(json=True, n=1), env)
     assert done.returncode == 1
-    lines = done.stderr.splitlines()
-    assert len(lines) == 1
-    assert "cp -r " in lines[0] and "gnome-extensions enable cuecards@cuecards.example" in lines[0]
+    folder = tmp_path / "data" / "gnome-shell" / "extensions" / "cuecards@cuecards.example"
+    assert done.stderr.splitlines() == [
+        "cuecards watch: gnome: the Cuecards GNOME Shell extension was not running; Cuecards "
+        f"installed the one for GNOME Shell {version} in {folder}: log out and back in (GNOME "
+        "on Wayland loads new extensions only at login), then run `gnome-extensions enable "
+        "cuecards@cuecards.example`"
+    ]
+    assert first_code_line in (folder / "extension.js").read_text(encoding="utf-8")
+    shells = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))["shell-version"]
+    assert version.split(".")[0] in shells
 
     code = "import json\nfrom app.desktop.watch.doctor import watcher_report\n"
     code += "print(json.dumps(watcher_report(timeout=1)))"
-    report = json.loads(run_python(code, desktop_env(session_bus, "GNOME")).stdout)
+    report = json.loads(run_python(code, env).stdout)
     assert report["ok"] is False and report["backend"] == "gnome"
     assert "gnome-extensions enable" in report["message"]
     assert "search hotkey" in report["message"]
+
+
+def test_gnome_extension_that_cannot_be_installed_says_how_to_copy_it(
+    session_bus, fake_shell, tmp_path
+):
+    fake_shell("gnome-no-extension", "gnome_focus.jsonl", FAKE_SHELL_VERSION="43.9")
+    (tmp_path / "data").write_text("a file where the data folder should be")
+    env = {**desktop_env(session_bus, "GNOME"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    done = run_python(WATCH.format(json=True, n=1), env)
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and "could not be installed" in lines[0]
+    assert "shell-42-to-44/cuecards@cuecards.example/. " in lines[0] and "cp -r " in lines[0]
+    assert "gnome-extensions enable cuecards@cuecards.example" in lines[0]
 
 
 def test_kde_without_kwin_exits_with_one_clear_line(session_bus):
@@ -195,7 +280,7 @@ def test_kde_without_kwin_exits_with_one_clear_line(session_bus):
 
 
 def test_ctrl_c_stops_watch_waiting_in_the_qt_loop(session_bus, fake_shell):
-    fake_shell("gnome", "gnome_focus.jsonl")
+    shell = fake_shell("gnome", "gnome_focus.jsonl")
     proc = subprocess.Popen(
         [sys.executable, "-c", WATCH.format(json=True, n=None)],
         env=desktop_env(session_bus, "GNOME"),
@@ -205,8 +290,10 @@ def test_ctrl_c_stops_watch_waiting_in_the_qt_loop(session_bus, fake_shell):
         text=True,
     )
     try:
-        for _ in range(5):  # all five reports printed: now it waits in the Qt loop
+        for index in range(5):  # all five reports printed: now it waits in the Qt loop
             json.loads(read_line(proc.stdout))
+            if index < 4:
+                next_step(shell)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=DEADLINE) == 0
         assert "Traceback" not in proc.stderr.read()

@@ -15,10 +15,14 @@ Two kinds of backend, one interface:
 
 `dispatch()` returns `ContextChanged` only when the (app, title, fullscreen) triple actually
 changed, so a driver never has to de-duplicate. A pid-only or exe-only change is not news.
-Several OS events drained in one `dispatch()` are coalesced into the state they end in: the
-person is where the last event put them. `WatcherLost` is returned once, when the session
-goes away (the X server died, the compositor quit); the backend is closed by then and a driver
-stops watching it.
+Several OS events drained in one `dispatch()` are merged into the state they end in: the
+person is where the last event put them, so one batch yields at most one `ContextChanged`,
+and none when it ends where it began (`focus alpha; focus beta; focus alpha` from alpha).
+Windows passed through within one batch (milliseconds) could never hold a card's dwell, and
+`cuecards watch` shows trigger authors what the tray acts on, not the compositor's chatter.
+`WatcherLost` is returned once, when the session goes away (the X server died, the
+compositor quit), after the batch's change; the backend is closed by then and a driver stops
+watching it.
 
 Titles are kept in memory only; nothing here writes them anywhere.
 """
@@ -78,6 +82,8 @@ class WatcherBackend(ABC):
         self._last: Context | None = None
         self._last_exe: str | None = None
         self._pending: list[WatchEvent] = []
+        # The context before the first change now queued: a batch that ends there is no news.
+        self._batch_from: Context | None = None
 
     def fileno(self) -> int | None:
         """The descriptor that becomes readable when events wait; None for loop backends."""
@@ -131,13 +137,11 @@ class WatcherBackend(ABC):
         """Queue `context` if app, title or full screen differ from the last one; True if so."""
         last = self._last
         self._last_exe = exe
-        if last is not None and (last.app, last.title, last.fullscreen) == (
-            context.app,
-            context.title,
-            context.fullscreen,
-        ):
+        if last is not None and _same(last, context):
             self._last = context
             return False
+        if not self._pending:
+            self._batch_from = last
         self._last = context
         self._pending.append(ContextChanged(context, exe))
         return True
@@ -149,11 +153,24 @@ class WatcherBackend(ABC):
             self.close()
 
     def _take(self) -> list[WatchEvent]:
-        """Hand over and clear the queued events."""
+        """Hand over and clear the queued events, merged: the batch's final change, if it
+        differs from where the batch began, then the loss, if any (module docstring)."""
         events, self._pending = self._pending, []
-        return events
+        changes = [e for e in events if isinstance(e, ContextChanged)]
+        merged: list[WatchEvent] = []
+        if changes and (
+            self._batch_from is None or not _same(self._batch_from, changes[-1].context)
+        ):
+            merged.append(changes[-1])
+        merged += [e for e in events if isinstance(e, WatcherLost)]
+        return merged
 
     def _notify(self) -> None:
         """Tell the driver (loop backends) that `dispatch()` has something for it."""
         if self._pending and self.on_change is not None:
             self.on_change()
+
+
+def _same(a: Context, b: Context) -> bool:
+    """Whether two contexts look the same to a person: app, title and full screen."""
+    return (a.app, a.title, a.fullscreen) == (b.app, b.title, b.fullscreen)

@@ -1,11 +1,12 @@
 """The watcher part of `cuecards doctor`: which backend, why, and whether events really arrive.
 
 "Receiving" is proven, not assumed: the backend is asked for a harmless event (`ping()`:
-X11 touches a private root property, sway sends an IPC tick, Hyprland a custom event) and we
-wait up to `timeout` for it. Backends that cannot ping (Windows, macOS, KDE, GNOME) count any
-event in that time, including the report KWin's script sends as soon as it is loaded; with
-none, `receiving` is None (unknown) rather than False. The report never contains a title:
-people paste doctor output into tickets.
+X11 touches a private root property, sway sends an IPC tick, Hyprland a custom event, and on
+KDE the report KWin's script sends once it runs is the echo) and we wait up to `echo_timeout`
+for it; a healthy session answers at once, so only a deaf one costs the whole wait (KWin can
+take a second to start a script on a busy machine). Backends that cannot ping (Windows, macOS,
+GNOME) count any event within `timeout`; with none, `receiving` is None (unknown) rather than
+False. The report never contains a title: people paste doctor output into tickets.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from app.desktop.watch.base import BackendUnavailable, WatcherBackend, WatcherLo
 from app.desktop.watch.detect import HOTKEY_NOTE, detect
 
 
-def watcher_report(timeout: float = 1.0) -> dict[str, Any]:
+def watcher_report(timeout: float = 1.0, echo_timeout: float = 3.0) -> dict[str, Any]:
     """Start the detected backend briefly and describe it.
 
     Keys: `backend` (name or None), `reason` (why it was chosen), `ok` (it works: started,
@@ -47,7 +48,8 @@ def watcher_report(timeout: float = 1.0) -> dict[str, Any]:
         return report
     try:
         pinged = backend.ping()
-        lost = _wait_for_events(backend, timeout)
+        waited = max(timeout, echo_timeout) if pinged else timeout
+        lost = _wait_for_events(backend, waited)
         if lost is not None:
             report["receiving"] = False
             report["message"] = f"{lost}. {HOTKEY_NOTE}"
@@ -60,7 +62,7 @@ def watcher_report(timeout: float = 1.0) -> dict[str, Any]:
             report["fullscreen"] = current.fullscreen
         report["idle_seconds"] = backend.idle_seconds()
         report["ok"] = backend.warning is None and report["receiving"] is not False
-        report["message"] = _message(backend, report["receiving"], timeout)
+        report["message"] = _message(backend, report["receiving"], waited)
     finally:
         backend.close()
     return report

@@ -1,12 +1,14 @@
 """GNOME Shell backend: the Cuecards shell extension reports focus changes over D-Bus.
 
 Mutter lets no client see other windows on Wayland, so a small extension shipped in
-`resources/desktop/gnome-shell-extension/cuecards@cuecards.example/` runs inside the shell
-and exports `/org/cuecards/Shell` (`org.cuecards.Shell`) on `org.gnome.Shell`: a
-`FocusChanged(s)` signal and a `Current() -> s` method, both carrying a `shell_payload` JSON
-string. We subscribe to the signal with QtDBus and ask `Current()` once at start; if that
-call fails, the extension is not installed or not enabled and `BackendUnavailable` says how
-to fix it (`install_hint()`).
+`resources/desktop/gnome-shell-extension/` runs inside the shell and exports
+`/org/cuecards/Shell` (`org.cuecards.Shell`) on `org.gnome.Shell`: a `FocusChanged(s)`
+signal and a `Current() -> s` method, both carrying a `shell_payload` JSON string. We
+subscribe to the signal with QtDBus and ask `Current()` once at start. If that call fails
+(or answers in a format we do not know), the extension is missing, disabled, out of date or
+in the other shell's format: we install the format the running shell loads (its
+`ShellVersion`: 42–44 scripts or 45+ modules, `gnome_extension`) into the person's
+extensions folder, and `BackendUnavailable` says what is left to do (log in again, enable).
 
 Events arrive through the Qt event loop (fileno() is None): inside the app Qt delivers them,
 the CLI runs `pump()`. Idle time comes from Mutter's `org.gnome.Mutter.IdleMonitor`
@@ -16,8 +18,9 @@ the CLI runs `pump()`. Idle time comes from Mutter's `org.gnome.Mutter.IdleMonit
 from __future__ import annotations
 
 from PySide6.QtCore import SLOT, QObject, Slot
-from PySide6.QtDBus import QDBusConnection, QDBusMessage
+from PySide6.QtDBus import QDBusConnection, QDBusMessage, QDBusVariant
 
+from app.desktop.watch import appid, gnome_extension
 from app.desktop.watch.base import BackendUnavailable
 from app.desktop.watch.resources import desktop_resource
 from app.desktop.watch.shell_dbus import ShellDBusWatcher
@@ -26,17 +29,37 @@ from app.desktop.watch.shell_payload import context_from_shell_payload
 SHELL_SERVICE = "org.gnome.Shell"
 OBJECT_PATH = "/org/cuecards/Shell"
 INTERFACE = "org.cuecards.Shell"
-EXTENSION_UUID = "cuecards@cuecards.example"
+EXTENSION_UUID = gnome_extension.UUID
+_AFTER = (
+    "log out and back in (GNOME on Wayland loads new extensions only at login), then run "
+    f"`gnome-extensions enable {EXTENSION_UUID}`"
+)
 
 
-def install_hint() -> str:
-    """Exactly what to run to install and enable the extension for this user."""
-    source = desktop_resource("gnome-shell-extension", EXTENSION_UUID)
+def install_hint(shell_version: str | None = None) -> str:
+    """Exactly what to run to install and enable the fitting extension for this user."""
+    variant = gnome_extension.variant_for(shell_version)
+    source = desktop_resource("gnome-shell-extension", variant, EXTENSION_UUID)
     target = f"~/.local/share/gnome-shell/extensions/{EXTENSION_UUID}"
     return (
         f"install the Cuecards GNOME Shell extension: `mkdir -p {target} && cp -r "
-        f"{source}/. {target}/`, log out and back in (GNOME on Wayland loads new extensions "
-        f"only at login), then `gnome-extensions enable {EXTENSION_UUID}`"
+        f"{source}/. {target}/`, {_AFTER}"
+    )
+
+
+def install_extension(shell_version: str | None) -> str:
+    """Install the extension for this shell; the sentence that tells the person what is left."""
+    where = f"GNOME Shell {shell_version}" if shell_version else "this GNOME Shell"
+    try:
+        folder = gnome_extension.install(shell_version)
+    except OSError as exc:
+        return (
+            "the Cuecards GNOME Shell extension is not running and could not be installed "
+            f"({exc}); {install_hint(shell_version)}"
+        )
+    return (
+        f"the Cuecards GNOME Shell extension was not running; Cuecards installed the one for "
+        f"{where} in {folder}: {_AFTER}"
     )
 
 
@@ -78,16 +101,29 @@ class GnomeWatcher(ShellDBusWatcher):
                 raise BackendUnavailable(
                     f"GNOME Shell is not on the D-Bus session bus ({reply.errorMessage()})"
                 )
-            raise BackendUnavailable(install_hint())
+            raise BackendUnavailable(install_extension(self.shell_version()))
         try:
-            self._offer(context_from_shell_payload(str(reply.arguments()[0]), self.name))
+            context = context_from_shell_payload(str(reply.arguments()[0]), self.name)
         except ValueError as exc:
             self._unsubscribe()
             raise BackendUnavailable(
-                f"the Cuecards GNOME Shell extension answered in an unknown format ({exc}); "
-                "update the extension from this version of Cuecards"
+                f"the Cuecards GNOME Shell extension answered in an unknown format ({exc}), so "
+                f"it is older than this Cuecards; {install_extension(self.shell_version())}"
             ) from exc
+        self._offer(context, appid.exe_for_pid(context.pid))
         self._pending.clear()  # the starting context is current(), not a change
+
+    def shell_version(self) -> str | None:
+        """The running shell's version (`org.gnome.Shell` ShellVersion), None if it won't say."""
+        reply = self._call(
+            self._shell, "/org/gnome/Shell", "org.freedesktop.DBus.Properties", "Get",
+            "org.gnome.Shell", "ShellVersion",
+        )  # fmt: skip
+        if reply.type() != QDBusMessage.MessageType.ReplyMessage or not reply.arguments():
+            return None
+        value = reply.arguments()[0]
+        value = value.variant() if isinstance(value, QDBusVariant) else value
+        return str(value) if value else None
 
     def idle_seconds(self) -> float | None:
         return self._idle_from(

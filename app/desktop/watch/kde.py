@@ -4,7 +4,10 @@ On Wayland no client may see other windows, but KWin runs JavaScript inside the 
 At start we export a receiver object on the session bus (QtDBus, our unique bus name, a
 per-instance path), fill `resources/desktop/kwin/cuecards-watch.js` with that name and path,
 and load it: `org.kde.KWin /Scripting org.kde.kwin.Scripting.loadScript(file, plugin)` then
-`run` on `/Scripting/Script<id>` (Plasma 6) or `/<id>` (Plasma 5.27). The script calls our
+`run` on `/Scripting/Script<id>` (Plasma 6) or `/<id>` (Plasma 5.27), and `start()`, which
+runs every loaded script not yet running: KWin 5.27 numbers a script by how many are loaded,
+so after another script was unloaded our id can name an older script's object, and `run`
+there never starts ours (seen on a real KWin 5.27). The script calls our
 `Report(s)` method with a `shell_payload` JSON string when the active window, its caption or
 its full-screen state changes, and once right after loading (which proves delivery to
 `doctor`). `close()` unloads the script and removes the temporary file.
@@ -83,6 +86,10 @@ class KWinWatcher(ShellDBusWatcher):
                 raise BackendUnavailable(f"cannot write the KWin script: {exc}") from exc
             raise
 
+    def ping(self) -> bool:
+        """The script reports once as soon as KWin runs it: that first report is the echo."""
+        return not self.closed and self.events_received == 0
+
     def idle_seconds(self) -> float | None:
         return self._idle_from(
             "org.freedesktop.ScreenSaver",
@@ -111,14 +118,18 @@ class KWinWatcher(ShellDBusWatcher):
         script_id = int(reply.arguments()[0]) if reply.arguments() else -1
         if script_id < 0:
             raise BackendUnavailable("KWin refused to load the Cuecards script")
+        ran = False
         run = reply
         for path in (f"/Scripting/Script{script_id}", f"/{script_id}"):
             run = self._kwin_call(path, "org.kde.kwin.Script", "run")
             if run.type() == QDBusMessage.MessageType.ReplyMessage:
-                return
-        raise BackendUnavailable(
-            f"KWin loaded the Cuecards script but would not run it ({run.errorMessage()})"
-        )
+                ran = True
+                break
+        start = self._kwin_call(SCRIPTING_PATH, SCRIPTING_INTERFACE, "start")
+        if not ran and start.type() != QDBusMessage.MessageType.ReplyMessage:
+            raise BackendUnavailable(
+                f"KWin loaded the Cuecards script but would not run it ({run.errorMessage()})"
+            )
 
     def _kwin_call(self, path: str, interface: str, method: str, *args: object) -> QDBusMessage:
         return self._call(self._kwin, path, interface, method, *args)

@@ -66,7 +66,9 @@ class QtLoopPump:
         with self._lock:
             self._loop = loop
         try:
-            if not backend.has_pending():
+            # A Ctrl+C handled before exec() quit a loop that was not running yet: that quit
+            # is lost, so look at the flag rather than wait forever.
+            if not backend.has_pending() and not interrupted:
                 loop.exec()
         finally:
             with self._lock:

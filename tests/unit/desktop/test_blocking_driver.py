@@ -13,8 +13,14 @@ def test_changes_are_delivered_and_loss_ends_the_run():
     backend = PipeBackend()
     driver = BlockingDriver(backend)
     seen: list[str] = []
-    backend.send("excel\nexcel\nword\nLOST\n")
-    assert driver.run(lambda e: seen.append(e.context.app)) == "pipe closed"
+    backend.send("excel\n")
+
+    def on_change(event: ContextChanged) -> None:
+        seen.append(event.context.app)
+        if len(seen) == 1:  # one batch: merged into where it ends, then the loss
+            backend.send("excel\nword\nexcel\nword\nLOST\n")
+
+    assert driver.run(on_change) == "pipe closed"
     assert seen == ["excel", "word"]
     assert backend.closed
     driver.close()

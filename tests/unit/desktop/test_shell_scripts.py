@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from app.desktop.watch import gnome_extension as gx
 from app.desktop.watch.resources import desktop_resource
 from app.desktop.watch.shell_payload import render_kwin_script as render_script
 
@@ -58,11 +59,10 @@ def test_kwin_script_reports_switches_titles_and_full_screen(tmp_path, api):
 
 
 @needs_node
-def test_gnome_extension_exports_current_and_emits_focus_changes():
-    extension = desktop_resource(
-        "gnome-shell-extension", "cuecards@cuecards.example", "extension.js"
-    )
-    result = run_node(str(HERE / "js" / "gnome_harness.mjs"), str(extension))
+@pytest.mark.parametrize(("variant", "form"), [(gx.MODULES, "module"), (gx.LEGACY, "legacy")])
+def test_gnome_extension_exports_current_and_emits_focus_changes(variant, form):
+    extension = desktop_resource("gnome-shell-extension", variant, gx.UUID, "extension.js")
+    result = run_node(str(HERE / "js" / "gnome_harness.mjs"), str(extension), form)
 
     assert result["exported"][0]["path"] == "/org/cuecards/Shell"
     assert 'interface name="org.cuecards.Shell"' in result["exported"][0]["xml"]
@@ -76,7 +76,50 @@ def test_gnome_extension_exports_current_and_emits_focus_changes():
 
 
 def test_gnome_extension_metadata_names_the_uuid_and_shell_versions():
-    folder = desktop_resource("gnome-shell-extension", "cuecards@cuecards.example")
-    metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
-    assert metadata["uuid"] == folder.name
-    assert {"45", "46", "47", "48"} <= set(metadata["shell-version"])
+    """Each format claims exactly the shells that load it: 42-44 scripts, 45+ modules."""
+    for variant, versions in ((gx.MODULES, {"45", "48"}), (gx.LEGACY, {"42", "43", "44"})):
+        folder = desktop_resource("gnome-shell-extension", variant, gx.UUID)
+        metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+        assert metadata["uuid"] == folder.name
+        assert versions <= set(metadata["shell-version"])
+        modules = [int(v) >= 45 for v in metadata["shell-version"]]
+        assert all(modules) if variant == gx.MODULES else not any(modules)
+
+
+def test_both_gnome_extension_formats_are_built_from_the_one_source():
+    assert gx.main(["--check"]) == 0, (
+        "resources/desktop/gnome-shell-extension/shell-* are stale: run "
+        "`python -m app.desktop.watch.gnome_extension` (make gnome-extension) and commit them"
+    )
+    legacy = gx.built()[gx.LEGACY]["extension.js"]
+    assert "import " not in legacy and "export " not in legacy
+    assert "const {Gio, GLib, Shell} = imports.gi;" in legacy
+    assert "function init() {" in legacy
+
+
+def test_the_build_refuses_a_source_it_cannot_convert():
+    source = (desktop_resource("gnome-shell-extension", "src", "extension.js")).read_text()
+    metadata = '{"uuid": "cuecards@cuecards.example"}'
+    with pytest.raises(ValueError, match="the class line"):
+        gx.render(source.replace("export default class", "export class"), metadata)
+
+
+@pytest.mark.parametrize(
+    ("version", "variant"),
+    [("42.9", gx.LEGACY), ("43.9", gx.LEGACY), ("44.0", gx.LEGACY), ("45.0", gx.MODULES),
+     ("48.alpha", gx.MODULES), (None, gx.MODULES), ("", gx.MODULES)],
+)  # fmt: skip
+def test_the_variant_follows_the_running_shell(version, variant):
+    assert gx.variant_for(version) == variant
+
+
+def test_install_puts_the_fitting_variant_in_the_extensions_folder(tmp_path):
+    folder = gx.install("43.9", tmp_path)
+    assert folder == tmp_path / gx.UUID
+    assert "imports.gi" in (folder / "extension.js").read_text(encoding="utf-8")
+    gx.install("46.2", tmp_path)  # an upgraded shell: the module replaces the script
+    assert "import Gio from 'gi://Gio';" in (folder / "extension.js").read_text(encoding="utf-8")
+    shells = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))["shell-version"]
+    assert "46" in shells
+    env = {"HOME": str(tmp_path / "home")}
+    assert gx.extensions_dir(env) == tmp_path / "home/.local/share/gnome-shell/extensions"

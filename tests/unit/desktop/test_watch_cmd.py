@@ -41,13 +41,26 @@ def scripted(monkeypatch, backend: PipeBackend) -> None:
     monkeypatch.setattr(watch_cmd, "detect", lambda: detection)
 
 
+class Feeder(io.StringIO):
+    """Output that sends the backend its next batch each time a line is printed."""
+
+    def __init__(self, backend: PipeBackend, batches: list[str]) -> None:
+        super().__init__()
+        self.backend, self.batches = backend, batches
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        if text.endswith("\n") and self.batches:
+            self.backend.send(self.batches.pop(0))
+        return written
+
+
 def test_prints_the_current_window_then_each_change(monkeypatch):
     backend = PipeBackend()
     backend._offer(Context("excel", "Budget.xlsx", "pipe"))
     backend._take()
-    backend.send("word\nword\nexcel\n")
     scripted(monkeypatch, backend)
-    out, err = io.StringIO(), io.StringIO()
+    out, err = Feeder(backend, ["word\nword\n", "excel\n"]), io.StringIO()
 
     assert watch_cmd.run_watch(True, out, err, stop_after=3) == 0
     rows = [json.loads(line) for line in out.getvalue().splitlines()]

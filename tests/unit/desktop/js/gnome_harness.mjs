@@ -1,10 +1,13 @@
 // Runs the GNOME Shell extension (resources/desktop/gnome-shell-extension/…/extension.js)
 // against a scripted fake shell and prints what it exported and emitted on D-Bus.
-// Usage: node gnome_harness.mjs EXTENSION_JS
-// `gi://` and `resource://` imports resolve to the fakes below; the fake MetaWindow offers
+// Usage: node gnome_harness.mjs EXTENSION_JS module|legacy
+// A `module` (GNOME 45+) is imported: its `gi://` and `resource://` imports resolve to the
+// fakes below. A `legacy` script (GNOME 42-44) runs with the fakes as `imports.gi` and its
+// global init() makes the extension, as those shells do. The fake MetaWindow offers
 // get_wm_class, get_title, get_pid, is_fullscreen and connect/disconnect for notify::title,
 // notify::fullscreen and unmanaged, as Mutter's does.
 import { register } from "node:module";
+import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
 register("data:text/javascript," + encodeURIComponent(`
@@ -73,8 +76,16 @@ const files = metaWindow({
 });
 const focus = (w) => { display.focus_window = w; display.emit("notify::focus-window"); };
 
-const module = await import(pathToFileURL(process.argv[2]).href);
-const extension = new module.default();
+async function load(path, format) {
+    if (format === "module")
+        return new (await import(pathToFileURL(path).href)).default();
+    const source = readFileSync(path, "utf8");
+    const imports = { gi: { Gio: fakes["gi://Gio"], GLib: fakes["gi://GLib"], Shell: fakes["gi://Shell"] } };
+    return new Function("imports", source + "\nreturn init();")(imports);
+}
+
+const fakes = globalThis.fakes;
+const extension = await load(process.argv[2], process.argv[3]);
 display.focus_window = calc;
 extension.enable();
 const current = extension.Current();

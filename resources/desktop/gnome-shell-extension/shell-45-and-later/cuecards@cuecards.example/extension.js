@@ -1,4 +1,6 @@
-// Cuecards focus reporter for GNOME Shell 45+ (Wayland and X11).
+// GENERATED for GNOME Shell 45-48 from src/extension.js by `python -m app.desktop.watch.gnome_extension`;
+// edit the source, not this file.
+// Cuecards focus reporter for GNOME Shell (Wayland and X11).
 //
 // On Wayland only the compositor knows which window is in front, so this extension exports
 // /org/cuecards/Shell (interface org.cuecards.Shell) on the session bus: a FocusChanged(s)
