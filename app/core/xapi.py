@@ -1,8 +1,9 @@
 """xAPI statements for a daily report: one per card per day, plus one for apps and searches
 (searches, unanswered searches and the deprecated zero-result searches).
 
-Statement ids are UUIDv5 of (organisation, day, pack, card), so the same report sent twice
-names the same statements and the LRS answers 409/204 instead of storing a duplicate. The
+Statement ids are UUIDv5 of (organisation, report batch id, pack, card), so the same report
+sent twice names the same statements and the LRS answers 409/204 instead of storing a
+duplicate, while the reports of two people for the same day and card stay two statements. The
 actor is the organisation's opaque account, never a person. Counts go in `result.extensions`
 under the IRIs below (documented in the README).
 """
@@ -30,9 +31,10 @@ def ext(name: str) -> str:
     return f"{EXT}/{name}"
 
 
-def statement_id(org: str, day: str, pack: str, card: str) -> str:
-    """The deterministic id of the statement for one card on one day of one organisation."""
-    return str(uuid.uuid5(NAMESPACE, "\x1f".join((org, day, pack, card))))
+def statement_id(org: str, batch_id: str, pack: str, card: str) -> str:
+    """The deterministic id of the statement for one card of one report (`batch_id`, the same
+    on every retry) of one organisation; empty pack and card for the report's day statement."""
+    return str(uuid.uuid5(NAMESPACE, "\x1f".join((org, batch_id, pack, card))))
 
 
 def card_iri(pack: str, card: str) -> str:
@@ -56,7 +58,7 @@ def statements(report_bytes: bytes, org_account: str, org_homepage: str) -> list
     for row in report["cards"]:
         out.append(
             {
-                "id": statement_id(org_account, day, row["pack"], row["card"]),
+                "id": statement_id(org_account, report["batch_id"], row["pack"], row["card"]),
                 "actor": actor,
                 "verb": verb,
                 "object": {
@@ -77,7 +79,7 @@ def statements(report_bytes: bytes, org_account: str, org_homepage: str) -> list
     summary[ext("zero-result-searches")] = search["zero_results"]
     out.append(
         {
-            "id": statement_id(org_account, day, "", ""),
+            "id": statement_id(org_account, report["batch_id"], "", ""),
             "actor": actor,
             "verb": verb,
             "object": {

@@ -50,8 +50,10 @@ def test_a_report_becomes_valid_statements_stored_exactly_once(tmp_path: Path, l
     stored = lrs.statements(user)
     assert len(stored) == 2  # one card, and the day's apps and searches
     ids = {s["id"] for s in stored}
-    card = statement_id(ORG, "2026-11-20", "acme.finance", "pivot-refresh")
-    assert ids == {card, statement_id(ORG, "2026-11-20", "", "")}
+    [delivered] = up.outbox._select("WHERE 1")
+    batch = json.loads(delivered.payload)["batch_id"]
+    card = statement_id(ORG, batch, "acme.finance", "pivot-refresh")
+    assert ids == {card, statement_id(ORG, batch, "", "")}
     by_id = {s["id"]: s for s in stored}
     assert by_id[card]["verb"]["id"] == VERB
     assert by_id[card]["object"]["definition"]["type"] == CARD_TYPE
@@ -60,7 +62,6 @@ def test_a_report_becomes_valid_statements_stored_exactly_once(tmp_path: Path, l
     assert by_id[card]["result"]["extensions"][ext("helpful")] == 1
     assert by_id[card]["context"]["extensions"][ext("cohort")] == "finance"
     # The answer was lost, say: the same report again stores nothing new.
-    [delivered] = up.outbox._select("WHERE 1")
     assert up.sink().deliver(delivered).delivered
     assert len(lrs.statements(user)) == 2
     # Nothing personal reached the LRS.
