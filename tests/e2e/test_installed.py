@@ -156,8 +156,8 @@ def test_installed_doctor_sees_the_display_the_watcher_and_the_secret_service(
     assert checks["keyring"] == {
         "name": "keyring",
         "status": "ok",
-        "detail": "keyring.backends.SecretService.Keyring: works; no upload.endpoint is set, "
-        "so no secret",
+        "detail": "keyring.backends.SecretService.Keyring: not asked: uploads are off and no "
+        "upload.endpoint is set, so no secret is needed",
     }
     assert "cuecards.demo" in checks["packs"]["detail"]
 
