@@ -242,17 +242,23 @@ def test_after_stop_pynput_is_silent(x_session: XSession) -> None:
         other.stop()
 
 
-def test_doctor_reports_the_hotkey_on_x11(x_session: XSession, tmp_path) -> None:
+def _doctor_hotkey(x_session: XSession, data: Path, *setting: str) -> dict:
+    """`cuecards doctor --json`'s hotkey check on the X session, after an optional
+    `config set KEY VALUE`."""
+    env = {**x_session.env(), "PYTHONPATH": str(REPO)}
+    run = [sys.executable, "-m", "app", "--data-dir", str(data)]
+    if setting:
+        subprocess.run(
+            [*run, "config", "set", *setting], env=env, cwd=REPO, check=True, capture_output=True
+        )
     result = subprocess.run(
-        [sys.executable, "-m", "app", "--data-dir", str(tmp_path), "doctor", "--json"],
-        cwd=REPO,
-        env={**x_session.env(), "PYTHONPATH": str(REPO)},
-        capture_output=True,
-        text=True,
-        timeout=60,
+        [*run, "doctor", "--json"], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
     )
-    checks = {check["name"]: check for check in json.loads(result.stdout)}
-    assert checks["hotkey"] == {
+    return {check["name"]: check for check in json.loads(result.stdout)}["hotkey"]
+
+
+def test_doctor_reports_the_hotkey_on_x11(x_session: XSession, tmp_path) -> None:
+    assert _doctor_hotkey(x_session, tmp_path) == {
         "name": "hotkey",
         "status": "ok",
         "detail": "Ctrl+Alt+Space opens the search palette (xgrabkey)."
@@ -261,39 +267,13 @@ def test_doctor_reports_the_hotkey_on_x11(x_session: XSession, tmp_path) -> None
 
 
 def test_doctor_says_the_pynput_backend_observes_every_key(x_session: XSession, tmp_path) -> None:
-    env = {**x_session.env(), "PYTHONPATH": str(REPO)}
-    run = [sys.executable, "-m", "app", "--data-dir", str(tmp_path)]
-    subprocess.run(
-        [*run, "config", "set", "hotkey.backend", "pynput"],
-        env=env,
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
-    result = subprocess.run(
-        [*run, "doctor", "--json"], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
-    )
-    checks = {check["name"]: check for check in json.loads(result.stdout)}
-    assert checks["hotkey"]["status"] == "ok"
-    assert checks["hotkey"]["detail"].endswith(
-        "(pynput). It observes every key pressed in any application."
-    )
+    hotkey = _doctor_hotkey(x_session, tmp_path, "hotkey.backend", "pynput")
+    assert hotkey["status"] == "ok"
+    assert hotkey["detail"].endswith("(pynput). It observes every key pressed in any application.")
 
 
 def test_doctor_warns_about_a_hotkey_that_cannot_work(x_session: XSession, tmp_path) -> None:
-    env = {**x_session.env(), "PYTHONPATH": str(REPO)}
-    run = [sys.executable, "-m", "app", "--data-dir", str(tmp_path)]
-    subprocess.run(
-        [*run, "config", "set", "hotkey.palette", "<alt>+<space>"],
-        env=env,
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
-    result = subprocess.run(
-        [*run, "doctor", "--json"], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
-    )
-    checks = {check["name"]: check for check in json.loads(result.stdout)}
+    checks = {"hotkey": _doctor_hotkey(x_session, tmp_path, "hotkey.palette", "<alt>+<space>")}
     assert checks["hotkey"]["status"] == "warn"
     # openbox, like GNOME and KDE, grabs Alt+Space for its window menu.
     assert checks["hotkey"]["detail"] == (
